@@ -1,0 +1,17 @@
+"""dedup: find and remove near-duplicate paragraphs in text.
+
+>>> import dedup
+>>> report = dedup.find_duplicates(["One paragraph of some length here.\\n\\nAnother one.",
+...                                 "One paragraph of some length here!"])
+>>> report.summary.duplicate_paragraphs
+1
+"""
+
+from .config import DedupConfig
+from .lsh import LSHParams
+from .pipeline import deduplicate, find_duplicates
+from .report import Cluster, Member, RepeatedBlock, Report, Summary
+
+__all__ = ["DedupConfig", "LSHParams", "Cluster", "Member", "RepeatedBlock", "Report", "Summary",
+           "find_duplicates", "deduplicate"]
+__version__ = "0.1.0"

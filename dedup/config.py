@@ -1,0 +1,151 @@
+"""The one place where options are declared, defaulted and validated."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["DedupConfig", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
+
+SEGMENTATION_MODES = ("auto", "blank-lines", "lines", "wrapped")
+SHINGLE_UNITS = ("word", "char")
+UNICODE_FORMS = ("NFKC", "NFC", "NFKD", "NFD", None)
+
+# Defaults chosen by benchmarks/choose_ngram.py on real paragraphs; see README.
+DEFAULT_NGRAM = {"word": 2, "char": 5}
+
+
+def _expect(condition: bool, name: str, expected: str, value: Any) -> None:
+    if not condition:
+        raise ValueError(f"{name} must be {expected}; got {value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Every option of the pipeline, frozen and validated on creation.
+
+    Parameters
+    ----------
+    threshold:
+        Jaccard similarity of shingle sets at or above which two paragraphs are
+        near-duplicates, in (0, 1].
+    segmentation:
+        How a text is cut into paragraphs: ``"auto"`` (default), ``"blank-lines"``,
+        ``"lines"`` or ``"wrapped"``; see :mod:`dedup.segment`.
+    shingle:
+        ``"word"`` (default) for word n-grams, ``"char"`` for character n-grams.
+        In word mode, characters of scripts written without spaces (Chinese,
+        Japanese, Thai, Lao, Khmer, Myanmar) count as one token each, so such
+        text is shingled by characters automatically.
+    ngram:
+        Tokens per shingle; ``None`` means 2 for words and 5 for characters.
+    min_tokens:
+        Paragraphs with fewer tokens than this (after normalisation) are only
+        matched exactly, never fuzzily: a Jaccard over a handful of shingles is
+        noise.
+    num_perm:
+        MinHash permutations per signature.
+    bands, rows:
+        LSH banding; both ``None`` (default) to choose them from the threshold
+        (see :func:`dedup.lsh.optimal_bands`), or both set with
+        ``bands * rows <= num_perm``.
+    false_positive_weight, false_negative_weight:
+        Weights of the two error areas under the LSH S-curve minimised when
+        choosing bands and rows. Every candidate is verified exactly, so a false
+        positive only costs one exact check while a false negative loses a
+        duplicate; the default 0.02 : 0.98 gives 18 bands of 7 rows at
+        threshold 0.8 (a pair at the threshold becomes a candidate with
+        probability 0.986), measured to find >= 0.99 of true pairs on
+        20 Newsgroups paragraphs (``tests/test_accuracy.py``).
+    seed:
+        Seed of the MinHash permutations (same meaning as ``datasketch.MinHash``).
+    unicode_form, casefold, fold_punctuation:
+        Normalisation; see :func:`dedup.normalize.normalize`.
+
+    Example
+    -------
+    >>> from dedup import DedupConfig
+    >>> DedupConfig(threshold=0.7).ngram_size
+    2
+    >>> DedupConfig(threshold=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold must be a number in (0, 1]; got 1.5
+    """
+
+    threshold: float = 0.8
+    segmentation: Literal["auto", "blank-lines", "lines", "wrapped"] = "auto"
+    shingle: Literal["word", "char"] = "word"
+    ngram: int | None = None
+    min_tokens: int = 5
+    num_perm: int = 128
+    bands: int | None = None
+    rows: int | None = None
+    false_positive_weight: float = 0.02
+    false_negative_weight: float = 0.98
+    seed: int = 1
+    unicode_form: Literal["NFKC", "NFC", "NFKD", "NFD"] | None = "NFKC"
+    casefold: bool = True
+    fold_punctuation: bool = True
+
+    def __post_init__(self) -> None:
+        _expect(_is_number(self.threshold) and 0 < self.threshold <= 1,
+                "threshold", "a number in (0, 1]", self.threshold)
+        _expect(self.segmentation in SEGMENTATION_MODES,
+                "segmentation", f"one of {SEGMENTATION_MODES}", self.segmentation)
+        _expect(self.shingle in SHINGLE_UNITS, "shingle", f"one of {SHINGLE_UNITS}", self.shingle)
+        _expect(self.ngram is None or (_is_int(self.ngram) and self.ngram >= 1),
+                "ngram", "None or an integer >= 1", self.ngram)
+        _expect(_is_int(self.min_tokens) and self.min_tokens >= 0,
+                "min_tokens", "an integer >= 0", self.min_tokens)
+        _expect(_is_int(self.num_perm) and 1 <= self.num_perm <= 4096,
+                "num_perm", "an integer in [1, 4096]", self.num_perm)
+        _expect((self.bands is None) == (self.rows is None),
+                "bands and rows", "both None or both set", (self.bands, self.rows))
+        if self.bands is not None:
+            _expect(_is_int(self.bands) and self.bands >= 1, "bands", "an integer >= 1", self.bands)
+            _expect(_is_int(self.rows) and self.rows >= 1, "rows", "an integer >= 1", self.rows)
+            _expect(self.bands * self.rows <= self.num_perm,
+                    "bands * rows", f"<= num_perm ({self.num_perm})", self.bands * self.rows)
+        for name in ("false_positive_weight", "false_negative_weight"):
+            value = getattr(self, name)
+            _expect(_is_number(value) and value >= 0, name, "a number >= 0", value)
+        _expect(self.false_positive_weight + self.false_negative_weight > 0,
+                "false_positive_weight + false_negative_weight", "> 0",
+                self.false_positive_weight + self.false_negative_weight)
+        _expect(_is_int(self.seed) and 0 <= self.seed < 2**32,
+                "seed", "an integer in [0, 2**32)", self.seed)
+        _expect(self.unicode_form in UNICODE_FORMS,
+                "unicode_form", f"one of {UNICODE_FORMS}", self.unicode_form)
+        for name in ("casefold", "fold_punctuation"):
+            _expect(isinstance(getattr(self, name), bool), name, "True or False", getattr(self, name))
+
+    @property
+    def ngram_size(self) -> int:
+        """The n-gram size in force: ``ngram``, or the default for the shingle unit."""
+        return DEFAULT_NGRAM[self.shingle] if self.ngram is None else self.ngram
+
+    @classmethod
+    def from_options(cls, config: DedupConfig | None = None, **options: Any) -> DedupConfig:
+        """``config`` (or the defaults) with ``options`` replacing its fields.
+
+        Unknown option names raise ``TypeError`` listing the valid ones.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - names)
+        if unknown:
+            raise TypeError(f"unknown option(s) {unknown}; valid options are {sorted(names)}")
+        if config is None:
+            return cls(**options)
+        if not isinstance(config, cls):
+            raise TypeError(f"config must be a DedupConfig; got {type(config).__name__}")
+        return dataclasses.replace(config, **options)

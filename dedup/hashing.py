@@ -1,0 +1,65 @@
+"""Deterministic 64-bit hash primitives shared by the shingle and LSH stages.
+
+Everything here is a pure function of its input bytes and a fixed seed, so a
+hash computed in one process, run or Dask worker is the same in every other
+(Python's salted ``hash()`` is never used).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+
+__all__ = ["fmix64", "combine_columns", "hash_tokens", "fingerprint128"]
+
+# MurmurHash3's 64-bit finalizer constants and the odd multiplier used to fold
+# a sequence of hashes into one; any odd 64-bit constant with good bit spread
+# works, this one is the golden-ratio constant used by splitmix64.
+_FMIX_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_FOLD = np.uint64(0x9E3779B97F4A7C15)
+_S33 = np.uint64(33)
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer, a bijection on uint64 that avalanches every bit."""
+    h = h ^ (h >> _S33)
+    h = h * _FMIX_M1
+    h = h ^ (h >> _S33)
+    h = h * _FMIX_M2
+    return h ^ (h >> _S33)
+
+
+def combine_columns(columns: list[np.ndarray]) -> np.ndarray:
+    """Fold equal-length uint64 columns into one uint64 hash per row, order-sensitively.
+
+    ``h = fmix64((...((c0 * F + c1) * F + c2)...) * F + ck)`` with wrap-around
+    arithmetic. Used for word n-grams (columns are shifted token hashes) and for
+    LSH band keys (columns are the band's signature rows).
+    """
+    if not columns:
+        raise ValueError("combine_columns needs at least one column")
+    with np.errstate(over="ignore"):
+        h = columns[0].astype(np.uint64, copy=True)
+        for column in columns[1:]:
+            h *= _FOLD
+            h += column.astype(np.uint64, copy=False)
+        return fmix64(h)
+
+
+def hash_tokens(tokens, count: int = -1) -> np.ndarray:
+    """xxh3-64 of each token's UTF-8 bytes, as a uint64 array.
+
+    ``surrogatepass`` keeps lone surrogates (legal in a Python ``str``, common in
+    badly decoded scrapes) hashable instead of raising mid-corpus.
+    """
+    digest = xxhash.xxh3_64_intdigest
+    return np.fromiter(
+        (digest(t.encode("utf-8", "surrogatepass")) for t in tokens), dtype=np.uint64, count=count
+    )
+
+
+def fingerprint128(text: str) -> tuple[int, int]:
+    """xxh3-128 of a string as two 64-bit halves: the exact-duplicate fingerprint."""
+    value = xxhash.xxh3_128_intdigest(text.encode("utf-8", "surrogatepass"))
+    return value >> 64, value & 0xFFFFFFFFFFFFFFFF

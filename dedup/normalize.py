@@ -1,0 +1,58 @@
+"""Stage 2: normalise paragraph text so that trivial differences do not count.
+
+``normalize`` applies, in order:
+
+1. Unicode normalisation (``unicode_form``, NFKC by default): full-width and
+   compatibility characters, ligatures and composed accents become one form.
+2. ``casefold`` (default on): case-insensitive matching, including ``ß`` → ``ss``.
+3. Format characters (Unicode category Cf: zero-width spaces and joiners, soft
+   hyphens, direction marks) are deleted, always: they are invisible and
+   otherwise let a copied paragraph dodge detection.
+4. ``fold_punctuation`` (default on): punctuation and symbols (categories P*
+   and S*) and control characters become spaces, so ``"well-known"`` and
+   ``"well known"`` match and e-mail quote markers (``>``, ``|``, both maths
+   symbols to Unicode) vanish wherever they stand. Letters, marks and digits
+   are all that is left.
+5. Runs of whitespace become one space; the ends are stripped.
+
+Example
+-------
+>>> from dedup.normalize import normalize
+>>> normalize("  The ＱＵＩＣＫ\\u200b brown—fox!! ")
+'the quick brown fox'
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from functools import cache
+
+__all__ = ["normalize"]
+
+
+@cache
+def _translation(fold_punctuation: bool) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in range(sys.maxunicode + 1):
+        category = unicodedata.category(chr(code))
+        if category == "Cf":
+            table[code] = None
+        elif fold_punctuation and (category[0] in "PS" or category == "Cc"):
+            table[code] = " "
+    return table
+
+
+def normalize(
+    text: str,
+    unicode_form: str | None = "NFKC",
+    casefold: bool = True,
+    fold_punctuation: bool = True,
+) -> str:
+    """The normalised form of ``text`` (see the module docstring for the steps)."""
+    if unicode_form is not None:
+        text = unicodedata.normalize(unicode_form, text)
+    if casefold:
+        text = text.casefold()
+    text = text.translate(_translation(fold_punctuation))
+    return " ".join(text.split())

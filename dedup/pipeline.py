@@ -1,0 +1,161 @@
+"""The public entry points: documents in, a :class:`~dedup.report.Report` or cleaned texts out.
+
+Data flows one way through the stages, each a function over a whole batch:
+segment -> normalize -> exact fingerprints -> shingle -> minhash -> lsh ->
+verify -> cluster -> report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Hashable
+
+import numpy as np
+
+from .arrays import run_starts
+from .cluster import components
+from .config import DedupConfig
+from .hashing import fingerprint128
+from .lsh import LSHParams, band_keys, buckets, lsh_params, optimal_bands
+from .minhash import signatures
+from .normalize import normalize
+from .report import Report
+from .segment import segment
+from .shingle import shingle_sets
+from .verify import jaccard, verified_pairs
+
+__all__ = ["find_duplicates", "deduplicate", "read_documents", "resolve_lsh"]
+
+Document = str | tuple[Hashable, str]
+
+
+def read_documents(docs: Iterable[Document]) -> tuple[list, list[str]]:
+    """Ids and texts of ``docs``: ``str`` items (ids are positions) or ``(id, str)`` pairs.
+
+    Raises ``TypeError`` for an item of the wrong type and ``ValueError`` for a
+    repeated id, naming the item.
+    """
+    if isinstance(docs, (str, bytes)):
+        raise TypeError(f"docs must be an iterable of texts, not a single {type(docs).__name__}; "
+                        "wrap it in a list: [text]")
+    ids, texts, seen, paired = [], [], {}, None
+    for position, item in enumerate(docs):
+        item_paired = isinstance(item, tuple)
+        if paired is None:
+            paired = item_paired
+        if item_paired != paired:
+            raise TypeError(f"docs[{position}] is {'an (id, text) pair' if item_paired else type(item).__name__}"
+                            f" but docs[0] was {'an (id, text) pair' if paired else 'a str'}; "
+                            "give all items as str or all as (id, str) pairs")
+        if paired:
+            if len(item) != 2:
+                raise TypeError(f"docs[{position}] is a tuple of {len(item)} items; expected (id, text)")
+            doc_id, text = item
+            if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+                raise TypeError(f"docs[{position}] has id {doc_id!r} of type {type(doc_id).__name__}; "
+                                "expected a str or int id")
+            if doc_id in seen:
+                raise ValueError(f"docs[{position}] repeats id {doc_id!r} of docs[{seen[doc_id]}]; ids must be unique")
+            seen[doc_id] = position
+        else:
+            doc_id, text = position, item
+        if not isinstance(text, str):
+            hint = "; decode it first, e.g. data.decode('utf-8')" if isinstance(text, (bytes, bytearray)) else ""
+            raise TypeError(f"docs[{position}] (id {doc_id!r}) is {type(text).__name__}; expected str{hint}")
+        ids.append(doc_id)
+        texts.append(text)
+    return ids, texts
+
+
+def resolve_lsh(config: DedupConfig) -> LSHParams:
+    """The banding in force: the configured one, or the optimum for the threshold."""
+    if config.bands is not None:
+        return lsh_params(config.threshold, config.bands, config.rows)
+    return optimal_bands(config.threshold, config.num_perm, config.false_positive_weight,
+                         config.false_negative_weight)
+
+
+def _fingerprint(raw: str, normalized: str) -> tuple[int, int]:
+    # A paragraph that normalises to nothing ("* * *", "----") keeps its own
+    # characters as identity, so different separators do not match each other.
+    return fingerprint128("n" + normalized if normalized else "r" + " ".join(raw.split()))
+
+
+def _exact_groups(fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group of each row (numbered by first occurrence) and each group's first row."""
+    order = np.lexsort((fingerprints[:, 1], fingerprints[:, 0]))
+    ordered = fingerprints[order]
+    new = run_starts(ordered)
+    sorted_group = np.cumsum(new) - 1
+    first_rows = order[new]  # lexsort is stable: a run starts at its smallest row
+    rank = np.empty(len(first_rows), dtype=np.int64)
+    rank[np.argsort(first_rows, kind="stable")] = np.arange(len(first_rows))
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = rank[sorted_group]
+    return group, np.sort(first_rows)
+
+
+def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
+                    config: DedupConfig | None = None, **options: Any) -> Report:
+    """Find every paragraph that repeats, exactly or nearly, an earlier one.
+
+    ``docs`` is an iterable of texts, or of ``(id, text)`` pairs; options are the
+    fields of :class:`~dedup.config.DedupConfig` (``threshold`` defaults to 0.8),
+    or pass ``config=``, which ``threshold`` and ``options`` then override.
+
+    Example
+    -------
+    >>> from dedup import find_duplicates
+    >>> report = find_duplicates(["Intro line here.\\nA long repeated paragraph of words.\\n"
+    ...                           "A long repeated paragraph of words."])
+    >>> [(m.paragraph, m.start, m.end) for m in report.clusters[0].members]
+    [(1, 17, 52), (2, 53, 88)]
+    """
+    if threshold is not None:
+        options["threshold"] = threshold
+    config = DedupConfig.from_options(config, **options)
+    ids, texts = read_documents(docs)
+    lsh = resolve_lsh(config)
+    paragraphs = segment(texts, config.segmentation)
+
+    raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
+                                             paragraphs.end.tolist())]
+    normalized = [normalize(t, config.unicode_form, config.casefold, config.fold_punctuation) for t in raw]
+    fingerprints = np.array([_fingerprint(r, n) for r, n in zip(raw, normalized)],
+                            dtype=np.uint64).reshape(-1, 2)
+    group, first_rows = _exact_groups(fingerprints)
+
+    sets = shingle_sets((normalized[r] for r in first_rows.tolist()), config.shingle, config.ngram_size)
+    fuzzy = np.flatnonzero((sets.token_counts >= config.min_tokens) & (sets.sizes > 0))
+    fuzzy_sets = sets.take(fuzzy)
+    keys = band_keys(signatures(fuzzy_sets, config.num_perm, config.seed), lsh.bands, lsh.rows)
+    left, right, edge_similarity = verified_pairs(fuzzy_sets, *buckets(keys), config.threshold)
+    left, right = fuzzy[left], fuzzy[right]
+
+    group_label = components(len(first_rows), left, right)
+    representative = first_rows[group_label[group]]
+    rep_group = group_label[group]
+    exact = rep_group == group
+    similarity = np.ones(len(paragraphs))
+    near = np.flatnonzero(~exact)
+    similarity[near] = jaccard(sets, group[near], rep_group[near])
+    return Report(config=config, lsh=lsh, ids=ids, texts=texts, paragraphs=paragraphs,
+                  representative=representative, jaccard=similarity, exact=exact,
+                  edges=(first_rows[left], first_rows[right], edge_similarity))
+
+
+def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
+                config: DedupConfig | None = None, **options: Any) -> list[str]:
+    """Each text with every paragraph that repeats an earlier one removed.
+
+    Takes the same arguments as :func:`find_duplicates`; every character other
+    than the removed paragraphs and one separator each is kept.
+
+    Example
+    -------
+    >>> from dedup import deduplicate
+    >>> deduplicate(["A paragraph that is long enough.\\n\\nOther words in this one here.",
+    ...              "A paragraph that is long enough!\\n\\nNew words in this one."])
+    ['A paragraph that is long enough.\\n\\nOther words in this one here.', 'New words in this one.']
+    """
+    return find_duplicates(docs, threshold=threshold, config=config, **options).cleaned_texts()

@@ -1,0 +1,223 @@
+"""Results: clusters, duplicate spans, repeated blocks, summary and exports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any, Hashable
+
+import numpy as np
+
+from .clean import remove_paragraphs
+from .config import DedupConfig
+from .lsh import LSHParams
+from .segment import Paragraphs
+
+__all__ = ["Member", "Cluster", "RepeatedBlock", "Summary", "Report"]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One paragraph of a cluster: ``text[start:end]`` of document ``document``.
+
+    ``jaccard`` is the exact Jaccard similarity of its shingle set to the
+    representative's (1.0 for the representative and for exact copies).
+    """
+
+    document: Hashable
+    paragraph: int
+    start: int
+    end: int
+    jaccard: float
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Paragraphs that are near-duplicates of each other, earliest first."""
+
+    id: int
+    members: tuple[Member, ...]
+
+    @property
+    def representative(self) -> Member:
+        return self.members[0]
+
+    @property
+    def duplicates(self) -> tuple[Member, ...]:
+        return self.members[1:]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class RepeatedBlock:
+    """A maximal run of >= 2 consecutive duplicate paragraphs repeating a run elsewhere.
+
+    Paragraphs ``first_paragraph .. first_paragraph + paragraphs - 1`` of
+    ``document`` (characters ``start:end``) repeat, one for one, the paragraphs
+    starting at ``source_first_paragraph`` of ``source_document``
+    (characters ``source_start:source_end``).
+    """
+
+    document: Hashable
+    first_paragraph: int
+    paragraphs: int
+    start: int
+    end: int
+    source_document: Hashable
+    source_first_paragraph: int
+    source_start: int
+    source_end: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over the whole corpus."""
+
+    documents: int
+    paragraphs: int
+    duplicate_paragraphs: int
+    exact_duplicates: int
+    near_duplicates: int
+    clusters: int
+    repeated_blocks: int
+    documents_with_duplicates: int
+    characters: int
+    duplicate_characters: int
+
+
+class Report:
+    """What :func:`dedup.find_duplicates` found.
+
+    Paragraph-level arrays (one entry per paragraph, in document then paragraph
+    order) are public for vectorised use: ``paragraphs`` (document position,
+    index, span), ``representative`` (row of the cluster's earliest paragraph;
+    a paragraph is a duplicate when this is not itself), ``jaccard`` (to the
+    representative) and ``exact`` (same normalised text as the representative).
+    ``edges`` holds the verified near-duplicate pairs that joined the clusters,
+    as ``(row, row, jaccard)`` arrays, each row the first occurrence of its text.
+    """
+
+    def __init__(self, *, config: DedupConfig, lsh: LSHParams, ids: list, texts: list[str],
+                 paragraphs: Paragraphs, representative: np.ndarray, jaccard: np.ndarray,
+                 exact: np.ndarray, edges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.config = config
+        self.lsh = lsh
+        self.ids = ids
+        self._texts = texts
+        self.paragraphs = paragraphs
+        self.representative = representative
+        self.jaccard = jaccard
+        self.exact = exact
+        self.edges = edges
+
+    @cached_property
+    def is_duplicate(self) -> np.ndarray:
+        """Boolean per paragraph: it repeats an earlier paragraph."""
+        return self.representative != np.arange(len(self.paragraphs))
+
+    def _member(self, row: int) -> Member:
+        p = self.paragraphs
+        return Member(self.ids[p.doc[row]], int(p.index[row]), int(p.start[row]), int(p.end[row]),
+                      float(self.jaccard[row]))
+
+    @cached_property
+    def clusters(self) -> list[Cluster]:
+        """Clusters of two or more paragraphs, ordered by their representative."""
+        sizes = np.bincount(self.representative, minlength=len(self.paragraphs))
+        rows = np.flatnonzero(sizes[self.representative] >= 2)
+        order = rows[np.argsort(self.representative[rows], kind="stable")]
+        labels = self.representative[order]
+        cuts = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+        return [Cluster(i, tuple(self._member(int(r)) for r in group))
+                for i, group in enumerate(np.split(order, cuts)) if len(group)]
+
+    def text(self, member: Member | RepeatedBlock) -> str:
+        """The characters a member or block covers."""
+        position = self._positions[member.document]
+        return self._texts[position][member.start : member.end]
+
+    @cached_property
+    def _positions(self) -> dict:
+        return {doc_id: i for i, doc_id in enumerate(self.ids)}
+
+    @cached_property
+    def duplicate_spans(self) -> dict[Hashable, list[tuple[int, int]]]:
+        """For each document with duplicates, the ``(start, end)`` spans to remove."""
+        p, spans = self.paragraphs, {}
+        for row in np.flatnonzero(self.is_duplicate).tolist():
+            spans.setdefault(self.ids[p.doc[row]], []).append((int(p.start[row]), int(p.end[row])))
+        return spans
+
+    @cached_property
+    def repeated_blocks(self) -> list[RepeatedBlock]:
+        """Maximal runs of consecutive duplicates whose representatives are consecutive too."""
+        p, rep, dup = self.paragraphs, self.representative, self.is_duplicate
+        continues = np.zeros(len(p), dtype=bool)
+        continues[1:] = (dup[1:] & dup[:-1] & (p.doc[1:] == p.doc[:-1])
+                         & (rep[1:] == rep[:-1] + 1) & (p.doc[rep[1:]] == p.doc[rep[:-1]]))
+        blocks = []
+        for first in np.flatnonzero(dup & ~continues).tolist():
+            last = first
+            while last + 1 < len(p) and continues[last + 1]:
+                last += 1
+            if last > first:
+                source, source_last = int(rep[first]), int(rep[last])
+                blocks.append(RepeatedBlock(
+                    self.ids[p.doc[first]], int(p.index[first]), last - first + 1,
+                    int(p.start[first]), int(p.end[last]), self.ids[p.doc[source]],
+                    int(p.index[source]), int(p.start[source]), int(p.end[source_last])))
+        return blocks
+
+    @cached_property
+    def summary(self) -> Summary:
+        p, dup = self.paragraphs, self.is_duplicate
+        lengths = p.end - p.start
+        return Summary(
+            documents=len(self.ids),
+            paragraphs=len(p),
+            duplicate_paragraphs=int(dup.sum()),
+            exact_duplicates=int((dup & self.exact).sum()),
+            near_duplicates=int((dup & ~self.exact).sum()),
+            clusters=len(self.clusters),
+            repeated_blocks=len(self.repeated_blocks),
+            documents_with_duplicates=len(np.unique(p.doc[dup])),
+            characters=int(lengths.sum()),
+            duplicate_characters=int(lengths[dup].sum()),
+        )
+
+    def cleaned_texts(self) -> list[str]:
+        """Every text with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
+        p = self.paragraphs
+        bounds = np.searchsorted(p.doc, np.arange(len(self._texts) + 1))
+        spans = np.stack([p.start, p.end], axis=1)
+        return [remove_paragraphs(text, spans[a:b], self.is_duplicate[a:b])
+                for text, a, b in zip(self._texts, bounds[:-1], bounds[1:])]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat record per cluster member, ready for ``pandas.DataFrame``."""
+        return [{"cluster": c.id, "representative": i == 0, **asdict(m)}
+                for c in self.clusters for i, m in enumerate(c.members)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON-ready data."""
+        return {
+            "summary": asdict(self.summary),
+            "lsh": {"bands": self.lsh.bands, "rows": self.lsh.rows,
+                    "recall_at_threshold": self.lsh.recall_at_threshold},
+            "config": asdict(self.config),
+            "clusters": [{"id": c.id, "members": [asdict(m) for m in c.members]} for c in self.clusters],
+            "repeated_blocks": [asdict(b) for b in self.repeated_blocks],
+        }
+
+    def to_json(self, **json_options: Any) -> str:
+        """:meth:`to_dict` as a JSON string; options go to ``json.dumps``."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, **json_options)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<Report: {s.documents} documents, {s.paragraphs} paragraphs, "
+                f"{s.duplicate_paragraphs} duplicates in {s.clusters} clusters, "
+                f"{s.repeated_blocks} repeated blocks>")

@@ -1,0 +1,96 @@
+"""Stage 6: keep only candidate pairs whose exact Jaccard reaches the threshold.
+
+The Jaccard similarity of shingle sets ``A`` and ``B`` is ``|A ∩ B| / |A ∪ B|``
+(two empty sets count as 0: they share nothing). :func:`jaccard` computes it for
+many pairs at once by sorting their concatenated elements, so MinHash only
+proposes pairs and every reported pair is real.
+
+:func:`verified_pairs` walks the LSH buckets as *peeled stars*: each bucket's
+first member is checked against every other member; members that fail form the
+bucket again with the next member as centre, until none are left. A bucket of
+near-duplicates costs one pass (linear, not quadratic), and a member that
+shares a bucket with a dissimilar centre still meets its real duplicates.
+
+Example
+-------
+>>> import numpy as np
+>>> from dedup.shingle import shingle_sets
+>>> from dedup.verify import jaccard
+>>> sets = shingle_sets(["a b c d", "a b c e", "x y"], "word", 1)
+>>> jaccard(sets, np.array([0, 0]), np.array([1, 2])).tolist()
+[0.6, 0.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import run_starts
+from .lsh import star_pairs
+from .shingle import ShingleSets, gather_positions
+
+__all__ = ["jaccard", "verified_pairs"]
+
+# Shingle values gathered per batch of pairs: bounds the sort's temporaries.
+_BATCH_VALUES = 1 << 22
+
+
+def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    ids = np.concatenate([left, right])
+    sizes = sets.sizes[ids]
+    owner = np.tile(np.arange(len(left), dtype=np.int64), 2)
+    pair = np.repeat(owner, sizes)
+    values = sets.values[gather_positions(sets.offsets, ids)]
+    order = np.lexsort((values, pair))
+    pair, values = pair[order], values[order]
+    # Each set has no repeats, so an equal neighbour within a pair is a shared shingle.
+    shared = (pair[1:] == pair[:-1]) & (values[1:] == values[:-1])
+    intersection = np.bincount(pair[1:][shared], minlength=len(left))
+    union = sets.sizes[left] + sets.sizes[right] - intersection
+    return np.divide(intersection, union, out=np.zeros(len(left)), where=union > 0)
+
+
+def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Exact Jaccard similarity of sets ``left[k]`` and ``right[k]``, float64."""
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    cost = np.cumsum(sets.sizes[left] + sets.sizes[right])
+    out = np.empty(len(left), dtype=np.float64)
+    start = 0
+    while start < len(left):
+        budget = (cost[start - 1] if start else 0) + _BATCH_VALUES
+        # At least one pair per batch, however large its sets.
+        stop = max(start + 1, int(np.searchsorted(cost, budget, side="right")))
+        out[start:stop] = _jaccard_batch(sets, left[start:stop], right[start:stop])
+        start = stop
+    return out
+
+
+def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray,
+                   threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, of bucket-mates with Jaccard >= ``threshold``, and that Jaccard.
+
+    ``bucket`` and ``member`` are as returned by :func:`dedup.lsh.buckets`. Each
+    distinct pair is verified once, however many buckets propose it.
+    """
+    n = np.int64(len(sets))
+    checked_keys = np.empty(0, dtype=np.int64)
+    checked_similarity = np.empty(0, dtype=np.float64)
+    while len(member):
+        centre, other = star_pairs(bucket, member)
+        keys = np.minimum(centre, other) * n + np.maximum(centre, other)
+        new_keys = np.setdiff1d(keys, checked_keys)
+        new_similarity = jaccard(sets, new_keys // n, new_keys % n)
+        checked_keys = np.concatenate([checked_keys, new_keys])
+        order = np.argsort(checked_keys, kind="stable")
+        checked_keys = checked_keys[order]
+        checked_similarity = np.concatenate([checked_similarity, new_similarity])[order]
+        passed = checked_similarity[np.searchsorted(checked_keys, keys)] >= threshold
+        # Failed members stay for the next round; a bucket left with one member is done.
+        stay = ~run_starts(bucket)
+        stay[stay] = ~passed
+        bucket, member = bucket[stay], member[stay]
+        _, inverse, counts = np.unique(bucket, return_inverse=True, return_counts=True)
+        shared = counts[inverse] >= 2
+        bucket, member = bucket[shared], member[shared]
+    ok = checked_similarity >= threshold
+    return checked_keys[ok] // n, checked_keys[ok] % n, checked_similarity[ok]
