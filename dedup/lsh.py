@@ -81,8 +81,8 @@ def lsh_params(threshold: float, bands: int, rows: int) -> LSHParams:
     return LSHParams(bands, rows, threshold, fp, fn)
 
 
-def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float = 0.02,
-                  false_negative_weight: float = 0.98) -> LSHParams:
+def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float = 0.005,
+                  false_negative_weight: float = 0.995) -> LSHParams:
     """The banding with the least weighted error area (see the module docstring)."""
     options = [lsh_params(threshold, num_perm // rows, rows) for rows in range(1, num_perm + 1)]
     return min(options, key=lambda p: false_positive_weight * p.false_positive_area

@@ -149,7 +149,12 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
     """Each text with every paragraph that repeats an earlier one removed.
 
     Takes the same arguments as :func:`find_duplicates`; every character other
-    than the removed paragraphs and one separator each is kept.
+    than the removed paragraphs and one separator each is kept. Removing a
+    paragraph can, rarely, change how its neighbours are cut (``"auto"`` mode
+    may then see a block of lines as hard-wrapped, and join lines into a
+    paragraph that repeats an earlier one); such texts go through another
+    pass, so the result is idempotent: ``deduplicate`` of its own output
+    returns it unchanged.
 
     Example
     -------
@@ -158,4 +163,13 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
     ...              "A paragraph that is long enough!\\n\\nNew words in this one."])
     ['A paragraph that is long enough.\\n\\nOther words in this one here.', 'New words in this one.']
     """
-    return find_duplicates(docs, threshold=threshold, config=config, **options).cleaned_texts()
+    if threshold is not None:
+        options["threshold"] = threshold
+    config = DedupConfig.from_options(config, **options)
+    ids, texts = read_documents(docs)
+    while True:
+        report = find_duplicates(zip(ids, texts), config=config)
+        cleaned = report.cleaned_texts()
+        if report.cut_identically(cleaned):
+            return cleaned
+        texts = cleaned

@@ -1,0 +1,68 @@
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.lsh import band_keys, buckets, collision_probability, lsh_params, optimal_bands, star_pairs
+
+
+def test_error_areas_match_closed_form_for_one_row():
+    # With rows=1, bands=b: P(s) = 1-(1-s)^b, so the areas have closed forms.
+    t, b = 0.6, 5
+    p = lsh_params(t, b, 1)
+    fp = t - (1 - (1 - t) ** (b + 1)) / (b + 1)
+    fn = (1 - t) ** (b + 1) / (b + 1)
+    assert abs(p.false_positive_area - fp) < 1e-6 and abs(p.false_negative_area - fn) < 1e-6
+
+
+def _areas_by_trapezoid(threshold, bands, rows, points=20001):
+    s = np.linspace(0.0, 1.0, points)
+    p = collision_probability(s, bands, rows)
+    below, above = s <= threshold, s >= threshold
+    trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 names it trapz
+    return trapezoid(p[below], s[below]), trapezoid(1 - p[above], s[above])
+
+
+def test_optimal_bands_use_nearly_all_permutations_and_minimise_the_weighted_error():
+    for threshold in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
+        for num_perm in (16, 100, 128):
+            best = optimal_bands(threshold, num_perm)
+            assert num_perm - best.bands * best.rows < best.rows
+            errors = {}
+            for r in range(1, num_perm + 1):
+                fp, fn = _areas_by_trapezoid(threshold, num_perm // r, r)
+                errors[(num_perm // r, r)] = 0.005 * fp + 0.995 * fn
+            assert errors[(best.bands, best.rows)] <= min(errors.values()) + 1e-6
+
+
+def test_default_banding_at_08_finds_pairs_at_the_threshold_with_high_probability():
+    params = optimal_bands(0.8, 128)
+    assert (params.bands, params.rows) == (18, 7)
+    assert params.recall_at_threshold == collision_probability(0.8, 18, 7) > 0.98
+
+
+signature_rows = st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), max_size=30)
+
+
+@given(signature_rows, st.sampled_from([(1, 6), (2, 3), (3, 2), (6, 1), (2, 2)]))
+def test_buckets_group_exactly_the_rows_with_an_equal_band(rows, banding):
+    bands, r = banding
+    sig = np.array(rows, dtype=np.uint32).reshape(-1, 6)
+    bucket, member = buckets(band_keys(sig, bands, r))
+    got = set()
+    for b in np.unique(bucket):
+        members = member[bucket == b]
+        assert len(members) >= 2 and np.all(np.diff(members) > 0)
+        got.add(tuple(members.tolist()))
+    expected = set()
+    for k in range(bands):
+        groups = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(tuple(row[k * r:(k + 1) * r]), []).append(i)
+        expected |= {tuple(g) for g in groups.values() if len(g) >= 2}
+    assert got == expected
+
+
+def test_star_pairs_link_each_member_to_its_buckets_first():
+    centre, other = star_pairs(np.array([0, 0, 0, 1, 1]), np.array([2, 5, 9, 1, 4]))
+    assert centre.tolist() == [2, 2, 1] and other.tolist() == [5, 9, 4]
+    assert [a.tolist() for a in star_pairs(np.array([], dtype=np.int64), np.array([], dtype=np.int64))] == [[], []]

@@ -1,0 +1,233 @@
+import json
+from pathlib import Path
+import subprocess
+import sys
+from importlib.resources import files
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dedup
+from dedup import deduplicate, find_duplicates
+from dedup.demo import example_documents
+from tests.helpers import SAMPLE_ARTICLE, needs_shared
+
+REPEATED = ["Zakharova explained", "Ukraine has struggled", "In response, Kiev", "Russian Defense Minister"]
+BUNDLED_REPEATED = ["Councillor Amira Osei", "Opponents argued", "The ferry operator", "Harbour master Tomas"]
+
+
+def check_article_with_a_repeated_block(text, openings):
+    report = find_duplicates([text])
+    lines = text.split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith(openings[0]))
+    assert len(report.clusters) == 4
+    for cluster, opening, offset in zip(report.clusters, openings, range(4)):
+        assert [m.paragraph for m in cluster.members] == [first + offset, first + 4 + offset]
+        for member in cluster.members:
+            assert report.text(member).startswith(opening)
+            assert member.jaccard == 1.0
+    assert report.summary.duplicate_paragraphs == 4
+    (block,) = report.repeated_blocks
+    assert (block.first_paragraph, block.paragraphs, block.source_first_paragraph) == (first + 4, 4, first)
+    assert text[block.start:block.end] == text[block.source_start:block.source_end]
+    assert text[block.source_start:block.source_end].startswith(openings[0])
+    (cleaned,) = deduplicate([text])
+    assert cleaned == "\n".join(lines[: first + 4] + lines[first + 8:])
+    return report
+
+
+@needs_shared
+def test_sample_article_has_exactly_one_repeated_block_of_four():
+    check_article_with_a_repeated_block(SAMPLE_ARTICLE.read_text(encoding="utf-8"), REPEATED)
+
+
+def test_bundled_article_has_exactly_one_repeated_block_of_four():
+    text = (files("dedup") / "examples" / "article.txt").read_text(encoding="utf-8")
+    check_article_with_a_repeated_block(text, BUNDLED_REPEATED)
+
+
+def test_bundled_examples_show_near_and_cross_document_duplicates():
+    report = find_duplicates(example_documents())
+    near = [m for c in report.clusters for m in c.duplicates if m.document == "digest.txt"]
+    assert [(m.paragraph, round(m.jaccard, 2) < 1) for m in near] == [(3, True), (5, False)]
+    assert report.summary.near_duplicates == 1
+    cleaned = report.cleaned_texts()[1]
+    assert "paid from the harbour" not in cleaned and "Market day moves" in cleaned
+    assert not cleaned.rstrip().endswith("editor.")
+
+
+def test_earliest_occurrence_represents_its_cluster_across_documents():
+    para = "The same paragraph appears in several documents of this corpus."
+    report = find_duplicates([("c", "Intro of c.\n\n" + para), ("a", para), ("b", "x\n\n" + para)])
+    (cluster,) = report.clusters
+    assert [m.document for m in cluster.members] == ["c", "a", "b"]
+    assert report.duplicate_spans == {"a": [(0, len(para))], "b": [(3, 3 + len(para))]}
+
+
+def test_short_paragraphs_match_only_exactly():
+    docs = ["Sorry!!\n\nOk then.", "Sorry!!\n\nOk than."]
+    report = find_duplicates(docs)
+    assert [[report.text(m) for m in c.members] for c in report.clusters] == [["Sorry!!", "Sorry!!"]]
+    fuzzy = find_duplicates(docs, min_tokens=0, threshold=0.3)
+    assert fuzzy.summary.duplicate_paragraphs == 1  # "ok then"/"ok than" share no bigram
+
+
+def test_punctuation_only_paragraphs_do_not_match_each_other():
+    report = find_duplicates(["Chapter one text is here.\n\n* * *\n\nMore.\n\n-----\n\n* * *"])
+    assert [[report.text(m) for m in c.members] for c in report.clusters] == [["* * *", "* * *"]]
+
+
+def test_cjk_text_is_shingled_by_characters():
+    a = "东京是日本的首都，也是世界上人口最多的城市之一，拥有悠久的历史和丰富的文化。"
+    b = "东京是日本的首都，也是世界上人口最多的城市之一，拥有悠久的历史和独特的文化。"
+    report = find_duplicates([a, b], threshold=0.7)
+    assert report.summary.near_duplicates == 1
+    assert 0.7 <= report.clusters[0].members[1].jaccard < 1
+
+
+def test_records_and_json_describe_every_member():
+    report = find_duplicates(example_documents())
+    records = report.to_records()
+    assert len(records) == sum(len(c) for c in report.clusters)
+    assert {"cluster", "representative", "document", "paragraph", "start", "end", "jaccard"} <= set(records[0])
+    data = json.loads(report.to_json())
+    assert data["summary"]["duplicate_paragraphs"] == report.summary.duplicate_paragraphs
+    assert data["lsh"]["bands"] == report.lsh.bands
+    assert len(data["clusters"]) == len(report.clusters)
+    assert data["repeated_blocks"][0]["paragraphs"] == 4
+
+
+def test_verified_edges_reach_the_threshold():
+    report = find_duplicates(example_documents(), threshold=0.5)
+    left, right, similarity = report.edges
+    assert len(left) >= 1 and np.all(similarity >= 0.5)
+    assert np.all(report.representative[left] == report.representative[right])
+
+
+# --- bad input --------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "docs, error, message",
+    [
+        (["ok", None], TypeError, r"docs\[1\] \(id 1\) is NoneType; expected str"),
+        (["ok", b"bytes"], TypeError, r"docs\[1\] \(id 1\) is bytes; expected str; decode it first"),
+        (["ok", 3], TypeError, r"docs\[1\] \(id 1\) is int; expected str"),
+        ([("a", "x"), ("a", "y")], ValueError, r"docs\[1\] repeats id 'a' of docs\[0\]"),
+        ([("a", "x"), "y"], TypeError, r"docs\[1\] is str but docs\[0\] was an \(id, text\) pair"),
+        (["x", ("a", "y")], TypeError, r"docs\[1\] is an \(id, text\) pair but docs\[0\] was a str"),
+        ([("a", "x", "z")], TypeError, r"docs\[0\] is a tuple of 3 items; expected \(id, text\)"),
+        ([(1.5, "x")], TypeError, r"docs\[0\] has id 1.5 of type float; expected a str or int id"),
+        ([("a", None)], TypeError, r"docs\[0\] \(id 'a'\) is NoneType; expected str"),
+        ("a single string", TypeError, r"not a single str; wrap it in a list"),
+        (b"bytes", TypeError, r"not a single bytes"),
+    ],
+)
+def test_bad_input_names_the_item_and_what_was_expected(docs, error, message):
+    with pytest.raises(error, match=message):
+        find_duplicates(docs)
+    with pytest.raises(error, match=message):
+        deduplicate(docs)
+
+
+def test_empty_inputs_are_handled():
+    assert find_duplicates([]).summary.documents == 0
+    report = find_duplicates(["", "   ", "\n\n"])
+    assert report.summary.documents == 3 and report.summary.paragraphs == 0
+    assert deduplicate(["", "   ", "\n\n"]) == ["", "   ", "\n\n"]
+
+
+def test_generators_and_lone_surrogates_are_accepted():
+    docs = (t for t in ["bad \ud800 text with enough words here", "bad \ud800 text with enough words here"])
+    report = find_duplicates(docs)
+    assert report.summary.duplicate_paragraphs == 1
+
+
+def test_a_50_megabyte_document():
+    rng = np.random.default_rng(0)
+    words = np.array([f"w{i}" for i in range(50_000)])
+    paragraphs = [" ".join(rng.choice(words, 60)) for _ in range(40_000)]
+    paragraphs[30_000] = paragraphs[10]  # one far-apart repeat
+    text = "\n\n".join(paragraphs)
+    text = text + "\n\n" + "x" * (50_000_000 - len(text))  # pad with one huge paragraph
+    assert len(text) >= 50_000_000
+    report = find_duplicates([text])
+    assert report.summary.paragraphs == 40_001
+    assert [[m.paragraph for m in c.members] for c in report.clusters] == [[10, 30_000]]
+    cleaned = report.cleaned_texts()[0]
+    assert len(cleaned) == len(text) - len(paragraphs[10]) - 2
+
+
+# --- properties ---------------------------------------------------------------
+
+PARAGRAPHS = [
+    "The quick brown fox jumps over the lazy dog near the river bank.",
+    "The quick brown fox jumps over the lazy cat near the river bank.",
+    "A completely different paragraph about the weather in the hills today.",
+    "Sorry!!",
+    "Line one of a\nwrapped paragraph that goes on and\non until it ends.",
+    "Short.",
+    "东京是日本的首都，也是世界上人口最多的城市之一。",
+    "* * *",
+]
+separators = st.sampled_from(["\n", "\n\n", "\r\n", "\n \n", "\u2029", "\n\n\n"])
+documents = st.lists(
+    st.tuples(st.sampled_from(PARAGRAPHS), separators).map("".join), max_size=10
+).map("".join)
+corpora = st.lists(documents, max_size=5)
+modes = st.sampled_from(["auto", "blank-lines", "lines", "wrapped"])
+
+
+@given(corpora, modes)
+def test_deduplicate_is_idempotent(docs, mode):
+    once = deduplicate(docs, segmentation=mode)
+    assert deduplicate(once, segmentation=mode) == once
+
+
+@given(corpora, modes)
+def test_kept_paragraphs_are_unchanged_and_in_order(docs, mode):
+    report = find_duplicates(docs, segmentation=mode)
+    for text, cleaned, doc in zip(docs, report.cleaned_texts(), range(len(docs))):
+        rows = np.flatnonzero((report.paragraphs.doc == doc) & ~report.is_duplicate)
+        kept = [text[report.paragraphs.start[r]:report.paragraphs.end[r]] for r in rows]
+        position = 0
+        for paragraph in kept:
+            found = cleaned.find(paragraph, position)
+            assert found >= 0
+            position = found + len(paragraph)
+        assert len(cleaned) <= len(text)
+
+
+@given(corpora)
+def test_results_are_identical_across_runs(docs):
+    assert find_duplicates(docs).to_json() == find_duplicates(docs).to_json()
+
+
+def test_results_are_identical_across_processes():
+    script = (
+        "import sys, json; sys.path.insert(0, '.'); from dedup import find_duplicates; "
+        "from dedup.demo import example_documents; "
+        "docs = example_documents() + [('x%d' % i, t * (i % 3 + 1)) for i, (_, t) in enumerate(example_documents())]; "
+        "print(find_duplicates(docs, threshold=0.6).to_json(sort_keys=True))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("0", "1", "random")
+    }
+    assert len(outputs) == 1 and json.loads(outputs.pop())["summary"]["duplicate_paragraphs"] > 0
+
+
+def test_public_api_is_typed_and_documented():
+    for name in dedup.__all__:
+        assert getattr(dedup, name).__doc__, name
+
+
+def test_readme_example_runs_and_its_comments_are_true():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(code, namespace)
+    assert namespace["report"].duplicate_spans == {"a": [(52, 96)], "b": [(0, 44)]}
+    assert '{"a": [(52, 96)], "b": [(0, 44)]}' in code

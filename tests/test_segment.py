@@ -1,0 +1,129 @@
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.segment import paragraph_spans, segment
+
+MODES = ["auto", "blank-lines", "lines", "wrapped"]
+
+
+def cut(text, mode="auto"):
+    return [text[s:e] for s, e in paragraph_spans(text, mode)]
+
+
+def test_blank_lines_separate_paragraphs_in_every_mode():
+    text = "First one.\n\nSecond one.\n \t\nThird."
+    for mode in MODES:
+        assert cut(text, mode) == ["First one.", "Second one.", "Third."]
+
+
+def test_modes_differ_on_a_block_of_lines():
+    text = "a\nb\n\nc"
+    assert cut(text, "blank-lines") == ["a\nb", "c"]
+    assert cut(text, "lines") == ["a", "b", "c"]
+
+
+def test_scraped_text_without_blank_lines_is_one_paragraph_per_line():
+    text = ("Breaking: storm hits the coast.\nResidents were told to stay indoors on Monday.\n"
+            "Schools will reopen on Thursday, officials said.\nShare this")
+    assert cut(text) == text.split("\n")
+
+
+WIRE = (
+    "The minister said on Monday that the talks would resume next\n"
+    "week in Geneva, after a pause of almost three months caused by\n"
+    "disagreement over the agenda.\n"
+    "   Markets rose on the news, with the main index closing up two\n"
+    "percent, the currency at its strongest in years.\n"
+    "Analysts expect the central bank to hold rates.\n"
+    "Trading volumes were thin because of the holiday in London and\n"
+    "New York."
+)
+
+
+def test_hard_wrapped_text_is_joined_and_split_at_indents_and_short_final_lines():
+    paragraphs = cut(WIRE)
+    assert [" ".join(p.split())[:30] for p in paragraphs] == [
+        "The minister said on Monday th",
+        "Markets rose on the news, with",
+        "Analysts expect the central ba",
+        "Trading volumes were thin beca",
+    ]
+    assert cut(WIRE, "wrapped") == paragraphs
+    assert len(cut(WIRE, "lines")) == 8
+    assert len(cut(WIRE, "blank-lines")) == 1
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r", "\u2028", "\x85"])
+def test_every_line_break_convention_gives_the_same_paragraphs(newline):
+    text = WIRE.replace("\n", newline)
+    assert [" ".join(p.split()) for p in cut(text)] == [" ".join(p.split()) for p in cut(WIRE)]
+    blank = f"One.{newline}{newline}Two."
+    assert cut(blank, "blank-lines") == ["One.", "Two."]
+
+
+def test_paragraph_separator_ends_a_paragraph():
+    assert cut("a\nb\u2029c", "blank-lines") == ["a\nb", "c"]
+
+
+def test_quoted_email_blank_lines_separate_paragraphs():
+    text = "> First quoted paragraph.\n> \n> Second quoted paragraph.\n\nReply."
+    assert cut(text, "blank-lines") == ["> First quoted paragraph.", "> Second quoted paragraph.", "Reply."]
+
+
+def test_empty_and_whitespace_texts_have_no_paragraphs():
+    for text in ["", " ", "\n\n", "\r\n \t"]:
+        assert paragraph_spans(text).shape == (0, 2)
+
+
+def test_batch_table_numbers_documents_and_paragraphs():
+    table = segment(["a\nb", "", "c"], "lines")
+    assert table.doc.tolist() == [0, 0, 2]
+    assert table.index.tolist() == [0, 1, 0]
+    assert table.start.tolist() == [0, 2, 0] and table.end.tolist() == [1, 3, 1]
+
+
+texts = st.lists(
+    st.one_of(
+        st.sampled_from(["\n", "\r\n", "\r", "\n\n", " \n", "\u2028", "\u2029", "> \n", "  ", "\t", "."]),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+        st.text(alphabet="ab >\n", max_size=20),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(texts, st.sampled_from(MODES))
+def test_spans_are_ordered_trimmed_and_lose_nothing(text, mode):
+    spans = paragraph_spans(text, mode)
+    previous_end = 0
+    outside = []
+    for start, end in spans.tolist():
+        assert previous_end <= start < end <= len(text)
+        assert not text[start].isspace() and not text[end - 1].isspace()
+        outside.append(text[previous_end:start])
+        previous_end = end
+    outside.append(text[previous_end:])
+    # Rebuilding from spans and separators gives the text back, and the
+    # separators hold nothing but whitespace and quote markers.
+    rebuilt = "".join(sep + text[s:e] for sep, (s, e) in zip(outside, spans.tolist())) + outside[-1]
+    assert rebuilt == text
+    assert all(re.fullmatch(r"[\s>]*", sep) for sep in outside)
+
+
+@given(texts)
+def test_lines_mode_is_finest_and_blank_lines_mode_coarsest(text):
+    counts = {mode: len(paragraph_spans(text, mode)) for mode in MODES}
+    assert counts["blank-lines"] <= counts["auto"] <= counts["lines"]
+    assert counts["blank-lines"] <= counts["wrapped"] <= counts["lines"]
+
+
+def test_a_large_document_is_cut_in_linear_time():
+    line = "word " * 12 + "end.\n"
+    text = line * 200_000  # 12 MB
+    spans = paragraph_spans(text, "lines")
+    assert len(spans) == 200_000
+    assert np.all(spans[:, 1] - spans[:, 0] == len(line) - 1)
