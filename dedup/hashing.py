@@ -10,14 +10,15 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
-__all__ = ["fmix64", "combine_columns", "hash_tokens", "fingerprint128"]
+__all__ = ["FMIX64_MULTIPLIERS", "FOLD", "fmix64", "combine_columns", "fingerprint128"]
 
 # MurmurHash3's 64-bit finalizer constants and the odd multiplier used to fold
 # a sequence of hashes into one; any odd 64-bit constant with good bit spread
 # works, this one is the golden-ratio constant used by splitmix64.
-_FMIX_M1 = np.uint64(0xFF51AFD7ED558CCD)
-_FMIX_M2 = np.uint64(0xC4CEB9FE1A85EC53)
-_FOLD = np.uint64(0x9E3779B97F4A7C15)
+FMIX64_MULTIPLIERS = (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
+FOLD = 0x9E3779B97F4A7C15
+_FMIX_M1, _FMIX_M2 = (np.uint64(m) for m in FMIX64_MULTIPLIERS)
+_FOLD = np.uint64(FOLD)
 _S33 = np.uint64(33)
 
 
@@ -45,18 +46,6 @@ def combine_columns(columns: list[np.ndarray]) -> np.ndarray:
             h *= _FOLD
             h += column.astype(np.uint64, copy=False)
         return fmix64(h)
-
-
-def hash_tokens(tokens, count: int = -1) -> np.ndarray:
-    """xxh3-64 of each token's UTF-8 bytes, as a uint64 array.
-
-    ``surrogatepass`` keeps lone surrogates (legal in a Python ``str``, common in
-    badly decoded scrapes) hashable instead of raising mid-corpus.
-    """
-    digest = xxhash.xxh3_64_intdigest
-    return np.fromiter(
-        (digest(t.encode("utf-8", "surrogatepass")) for t in tokens), dtype=np.uint64, count=count
-    )
 
 
 def fingerprint128(text: str) -> tuple[int, int]:

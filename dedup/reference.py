@@ -1,4 +1,7 @@
-"""Exact all-pairs similarity join: the oracle the MinHash/LSH path is measured against.
+"""Slow, obvious references that the fast paths are tested and measured against.
+
+:func:`reference_shingles` computes a paragraph's shingle set one character at
+a time in plain Python, exactly as :mod:`dedup.shingle` defines it.
 
 :func:`exact_pairs` returns every pair of sets with Jaccard >= ``threshold``,
 with no sampling or hashing error, using *prefix filtering*: order shingles
@@ -21,11 +24,52 @@ from __future__ import annotations
 
 import numpy as np
 
+import re
+
 from .arrays import run_starts
-from .shingle import ShingleSets
+from .hashing import FMIX64_MULTIPLIERS, FOLD
+from .shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 from .verify import jaccard
 
-__all__ = ["exact_pairs"]
+__all__ = ["reference_tokens", "reference_shingles", "exact_pairs"]
+
+_MASK = (1 << 64) - 1
+_ALONE = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in SCRIPTIO_CONTINUA)
+_WORD = re.compile(f"[{_ALONE}]|[^\\s{_ALONE}]+")
+
+
+def reference_tokens(text: str, unit: str) -> list[str]:
+    """Tokens by regular expression: words, with each scriptio-continua character alone."""
+    return list(text) if unit == "char" else _WORD.findall(text)
+
+
+def _fmix64(h: int) -> int:
+    m1, m2 = FMIX64_MULTIPLIERS
+    h ^= h >> 33
+    h = (h * m1) & _MASK
+    h ^= h >> 33
+    h = (h * m2) & _MASK
+    return h ^ (h >> 33)
+
+
+def _token_hash(token: str) -> int:
+    h = 0
+    for character in token:
+        h = (h * TOKEN_BASE + ord(character) + 1) & _MASK
+    return _fmix64(h)
+
+
+def reference_shingles(text: str, unit: str, n: int) -> set[int]:
+    """The shingle set of one normalised paragraph, in plain Python integers."""
+    hashes = [_token_hash(t) for t in reference_tokens(text, unit)]
+    width = min(n, len(hashes))
+    shingles = set()
+    for i in range(len(hashes) - width + 1 if hashes else 0):
+        h = hashes[i]
+        for value in hashes[i + 1 : i + width]:
+            h = (h * FOLD + value) & _MASK
+        shingles.add(_fmix64(h))
+    return shingles
 
 
 def _pairs_within_groups(group: np.ndarray, item: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +86,7 @@ def _pairs_within_groups(group: np.ndarray, item: np.ndarray) -> tuple[np.ndarra
 
 def exact_pairs(sets: ShingleSets, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """All ``(i, j)``, ``i < j``, with exact Jaccard >= ``threshold``, sorted."""
+    sets = sets.unique()
     owner = np.repeat(np.arange(len(sets), dtype=np.int64), sets.sizes)
     values, counts = np.unique(sets.values, return_counts=True)
     frequency = counts[np.searchsorted(values, sets.values)]

@@ -1,73 +1,70 @@
 """Stage 3: turn normalised paragraphs into sets of 64-bit shingle hashes.
 
-A paragraph's tokens are its words (whitespace-separated runs), except that
-each character of a script written without spaces (Han, Hiragana, Katakana,
-Thai, Lao, Khmer, Myanmar) is a token of its own, so Chinese, Japanese and Thai
-are shingled by characters automatically. With ``unit="char"`` every character,
-spaces included, is a token.
+Tokens
+    A paragraph's tokens are its words (runs of non-whitespace), except that each
+    character of a script written without spaces (Han, Hiragana, Katakana, Thai,
+    Lao, Khmer, Myanmar: :data:`SCRIPTIO_CONTINUA`) is a token of its own, so
+    Chinese, Japanese and Thai are shingled by characters automatically. With
+    ``unit="char"`` every character, spaces included, is a token.
+Token hash
+    Over the token's code points ``c_0 .. c_{L-1}``, Horner's rule modulo 2^64,
+    ``h = (...((c_0 + 1) K + c_1 + 1) K + ...) K + c_{L-1} + 1``, finished with
+    ``fmix64``. Being a polynomial, it is computed for a whole batch at once from
+    one prefix sum: ``h(s..e) = K^(e-1) * (C[e] - C[s])`` with
+    ``C[j] = sum_{i<j} (c_i + 1) K^-i`` (``K`` is odd, so invertible mod 2^64).
+Shingle hash
+    The shingle of tokens ``t_i .. t_{i+n-1}`` is
+    ``combine_columns([h(t_i), ..., h(t_{i+n-1})])``. A paragraph of
+    ``0 < k < n`` tokens gets the one shingle of all its ``k`` tokens, so short
+    paragraphs still differ from each other instead of all sharing the empty set.
 
-Each token is hashed with xxh3-64; the shingle of tokens ``t_i .. t_{i+n-1}`` is
-``combine_columns([h(t_i), ..., h(t_{i+n-1})])``. A paragraph of ``0 < k < n``
-tokens gets the single shingle of all its ``k`` tokens, so short paragraphs
-still differ from each other instead of all sharing the empty set. A set is
-returned sorted and without repeats.
+Everything is computed per batch with numpy, with no Python object per token or
+shingle. :func:`dedup.reference.reference_shingles` computes the same sets one
+character at a time in plain Python; the tests hold the two equal.
+
+A polynomial hash modulo 2^64 is fast and deterministic but not cryptographic:
+someone who crafts text on purpose can make two different tokens collide. The
+exact-duplicate fingerprint (xxh3-128 of the whole normalised paragraph) does
+not rely on it.
 
 Example
 -------
->>> from dedup.shingle import shingle_hashes
->>> len(shingle_hashes("a b c a b c", "word", 3))  # abc, bca, cab
-3
->>> len(shingle_hashes("东京是日本的首都", "word", 3))  # 8 characters, 6 trigrams
-6
+>>> from dedup.shingle import shingle_sets
+>>> sets = shingle_sets(["a b c a b c", "东京是日本的首都", "hi"], "word", 3)
+>>> [len(set(sets[i].tolist())) for i in range(3)]  # abc bca cab; 6 trigrams; one short shingle
+[3, 6, 1]
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Sequence
 
 import numpy as np
 
-from .hashing import combine_columns, hash_tokens
+from .hashing import combine_columns, fmix64
 
-__all__ = ["ShingleSets", "gather_positions", "tokens", "ngram_hashes", "shingle_hashes", "shingle_sets"]
+__all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "gather_positions", "shingle_sets"]
 
-_SCRIPTIO_CONTINUA = (
-    "\u0e00-\u0eff"  # Thai, Lao
-    "\u1000-\u109f"  # Myanmar
-    "\u1780-\u17ff"  # Khmer
-    "\u3040-\u30ff\u31f0-\u31ff"  # Hiragana, Katakana
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
-    "\U00020000-\U0003134f"  # Han extensions
+SCRIPTIO_CONTINUA = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF), (0x31F0, 0x31FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),  # Han
+    (0x20000, 0x3134F),  # Han extensions
 )
-_WORD_TOKEN = re.compile(f"[{_SCRIPTIO_CONTINUA}]|[^\\s{_SCRIPTIO_CONTINUA}]+")
-
-
-def tokens(normalized: str, unit: str) -> Iterable[str]:
-    """The tokens of a normalised paragraph, lazily (no list is built)."""
-    if unit == "char":
-        return iter(normalized)
-    return (match.group() for match in _WORD_TOKEN.finditer(normalized))
-
-
-def ngram_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
-    """One hash per window of ``n`` consecutive tokens (one window if fewer)."""
-    if len(token_hashes) == 0:
-        return token_hashes
-    width = min(n, len(token_hashes))
-    count = len(token_hashes) - width + 1
-    return combine_columns([token_hashes[i : i + count] for i in range(width)])
-
-
-def shingle_hashes(normalized: str, unit: str, n: int) -> np.ndarray:
-    """Sorted unique uint64 shingle hashes of one normalised paragraph."""
-    return np.unique(ngram_hashes(hash_tokens(tokens(normalized, unit)), n))
+TOKEN_BASE = 0xD6E8FEB86659FD93  # odd, so invertible modulo 2^64
+_BASE = np.uint64(TOKEN_BASE)
+_BASE_INVERSE = np.uint64(pow(TOKEN_BASE, -1, 1 << 64))
+# str.isspace() for every code point that has it (none lies above U+3000).
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
 
 
 @dataclass(frozen=True)
 class ShingleSets:
-    """Shingle sets of a batch, concatenated: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
+    """Shingle sets of a batch, concatenated: set ``i`` is the set of values in
+    ``values[offsets[i]:offsets[i+1]]`` (which may repeat, in any order).
 
     ``token_counts[i]`` is the number of tokens the paragraph had.
     """
@@ -94,6 +91,17 @@ class ShingleSets:
         return ShingleSets(values=self.values[gather_positions(self.offsets, ids)],
                            offsets=offsets, token_counts=self.token_counts[ids])
 
+    def unique(self) -> ShingleSets:
+        """The same sets, each sorted and without repeats."""
+        owner = np.repeat(np.arange(len(self), dtype=np.int64), self.sizes)
+        order = np.lexsort((self.values, owner))
+        values, owner = self.values[order], owner[order]
+        keep = np.ones(len(values), dtype=bool)
+        keep[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
+        sizes = np.bincount(owner[keep], minlength=len(self))
+        return ShingleSets(values=values[keep], offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                           token_counts=self.token_counts)
+
 
 def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Positions in the concatenated values of sets ``ids``, one after another."""
@@ -102,15 +110,70 @@ def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)
 
 
-def shingle_sets(normalized_texts: Iterable[str], unit: str, n: int) -> ShingleSets:
-    """The shingle sets of a batch of normalised paragraphs."""
-    sets, counts = [], []
-    for text in normalized_texts:
-        token_hashes = hash_tokens(tokens(text, unit))
-        counts.append(len(token_hashes))
-        sets.append(np.unique(ngram_hashes(token_hashes, n)))
-    sizes = np.array([len(s) for s in sets], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-    return ShingleSets(values=values.astype(np.uint64, copy=False), offsets=offsets,
-                       token_counts=np.array(counts, dtype=np.int64))
+def _powers(base: np.uint64, count: int) -> np.ndarray:
+    """``base**0 .. base**(count-1)`` modulo 2^64."""
+    powers = np.full(count, base, dtype=np.uint64)
+    powers[:1] = 1
+    return np.cumprod(powers, dtype=np.uint64)
+
+
+def _token_bounds(code_points: np.ndarray, separator: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end positions of every token in a batch's code points."""
+    if unit == "char":
+        starts = np.flatnonzero(~separator)
+        return starts, starts + 1
+    in_token = ~_IS_SPACE[np.minimum(code_points, len(_IS_SPACE) - 1)] | (code_points >= len(_IS_SPACE))
+    alone = np.zeros(len(code_points), dtype=bool)
+    for lo, hi in SCRIPTIO_CONTINUA:
+        alone |= (code_points >= lo) & (code_points <= hi)
+    before = np.concatenate([[False], in_token[:-1]])
+    after = np.concatenate([in_token[1:], [False]])
+    alone_before = np.concatenate([[False], alone[:-1]])
+    alone_after = np.concatenate([alone[1:], [False]])
+    starts = np.flatnonzero(in_token & (~before | alone | alone_before))
+    ends = np.flatnonzero(in_token & (~after | alone | alone_after)) + 1
+    return starts, ends
+
+
+def _token_hashes(code_points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The polynomial hash of each token (see the module docstring)."""
+    with np.errstate(over="ignore"):
+        weighted = (code_points.astype(np.uint64) + np.uint64(1)) * _powers(_BASE_INVERSE, len(code_points))
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
+        scale = _powers(_BASE, len(code_points))[ends - 1] if len(ends) else np.empty(0, np.uint64)
+        return fmix64(scale * (prefix[ends] - prefix[starts]))
+
+
+def shingle_sets(normalized_texts: Sequence[str], unit: str, n: int) -> ShingleSets:
+    """The shingle sets of a batch of normalised paragraphs, computed all at once.
+
+    Each set lists its shingles in window order; a set may repeat a value.
+    """
+    texts = list(normalized_texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    # "\n" between paragraphs: whitespace, so no word token crosses it.
+    code_points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    paragraph_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(code_points)]
+    separator = np.zeros(len(code_points), dtype=bool)
+    separator[(np.cumsum(lengths + 1) - 1)[:-1]] = True
+
+    starts, ends = _token_bounds(code_points, separator, unit)
+    token_hashes = _token_hashes(code_points, starts, ends)
+    token_paragraph = paragraph_of[starts]
+    counts = np.bincount(token_paragraph, minlength=len(texts)).astype(np.int64)
+    first_token = np.cumsum(counts) - counts
+    shingle_counts = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
+    offsets = np.concatenate([[0], np.cumsum(shingle_counts)]).astype(np.int64)
+    values = np.empty(offsets[-1], dtype=np.uint64)
+
+    windows = len(token_hashes) - n + 1
+    if windows > 0:
+        rank = np.arange(windows) - first_token[token_paragraph[:windows]]
+        inside = rank + n <= counts[token_paragraph[:windows]]
+        full = combine_columns([token_hashes[j : j + windows][inside] for j in range(n)])
+        values[offsets[token_paragraph[:windows][inside]] + rank[inside]] = full
+    for width in range(1, n):
+        short = np.flatnonzero(counts == width)
+        if len(short):
+            values[offsets[short]] = combine_columns([token_hashes[first_token[short] + j] for j in range(width)])
+    return ShingleSets(values=values, offsets=offsets, token_counts=counts)

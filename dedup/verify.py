@@ -2,8 +2,9 @@
 
 The Jaccard similarity of shingle sets ``A`` and ``B`` is ``|A ∩ B| / |A ∪ B|``
 (two empty sets count as 0: they share nothing). :func:`jaccard` computes it for
-many pairs at once by sorting their concatenated elements, so MinHash only
-proposes pairs and every reported pair is real.
+many pairs at once by sorting their concatenated elements (repeats within a
+set count once), so MinHash only proposes pairs and every reported pair is
+real.
 
 :func:`verified_pairs` walks the LSH buckets as *peeled stars*: each bucket's
 first member is checked against every other member; members that fail form the
@@ -38,15 +39,19 @@ _BATCH_VALUES = 1 << 22
 def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     ids = np.concatenate([left, right])
     sizes = sets.sizes[ids]
-    owner = np.tile(np.arange(len(left), dtype=np.int64), 2)
-    pair = np.repeat(owner, sizes)
+    pair = np.repeat(np.tile(np.arange(len(left), dtype=np.int64), 2), sizes)
+    side = np.repeat(np.arange(len(ids)) >= len(left), sizes)
     values = sets.values[gather_positions(sets.offsets, ids)]
-    order = np.lexsort((values, pair))
-    pair, values = pair[order], values[order]
-    # Each set has no repeats, so an equal neighbour within a pair is a shared shingle.
+    order = np.lexsort((side, values, pair))
+    pair, values, side = pair[order], values[order], side[order]
+    # Sets may repeat values: keep one of each (pair, value, side), then a value
+    # seen on both sides of a pair is shared.
+    distinct = np.ones(len(pair), dtype=bool)
+    distinct[1:] = (pair[1:] != pair[:-1]) | (values[1:] != values[:-1]) | (side[1:] != side[:-1])
+    pair, values = pair[distinct], values[distinct]
     shared = (pair[1:] == pair[:-1]) & (values[1:] == values[:-1])
     intersection = np.bincount(pair[1:][shared], minlength=len(left))
-    union = sets.sizes[left] + sets.sizes[right] - intersection
+    union = np.bincount(pair, minlength=len(left)) - intersection
     return np.divide(intersection, union, out=np.zeros(len(left)), where=union > 0)
 
 

@@ -7,6 +7,7 @@ from dedup.cluster import components
 from dedup.lsh import band_keys, buckets
 from dedup.minhash import signatures
 from dedup.reference import exact_pairs
+from dedup.shingle import ShingleSets
 from dedup.verify import jaccard, verified_pairs
 from tests.helpers import set_jaccard, union_find_labels
 from tests.test_minhash import as_sets
@@ -14,9 +15,17 @@ from tests.test_minhash import as_sets
 small_sets = st.lists(st.lists(st.integers(0, 25), max_size=15), min_size=1, max_size=25)
 
 
+def as_multisets(list_of_sets):
+    """Like as_sets, but every value given twice and unsorted, as the kernel may emit them."""
+    arrays = [np.asarray(list(s)[::-1] + list(s), dtype=np.uint64) for s in list_of_sets]
+    sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+    values = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+    return ShingleSets(values.astype(np.uint64), np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), sizes)
+
+
 @given(small_sets, st.integers(1, 40))
 def test_vectorised_jaccard_matches_python_sets_in_any_batch_size(sets, batch):
-    s = as_sets(sets)
+    s = as_multisets(sets)
     n = len(sets)
     left, right = np.meshgrid(np.arange(n), np.arange(n))
     left, right = left.ravel(), right.ravel()
@@ -32,7 +41,7 @@ def test_vectorised_jaccard_matches_python_sets_in_any_batch_size(sets, batch):
 
 @given(small_sets, st.sampled_from([0.3, 0.5, 0.8, 1.0]))
 def test_exact_pairs_is_brute_force(sets, threshold):
-    left, right = exact_pairs(as_sets(sets), threshold)
+    left, right = exact_pairs(as_multisets(sets), threshold)
     expected = [(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets))
                 if set_jaccard(sets[i], sets[j]) >= threshold]
     assert list(zip(left.tolist(), right.tolist())) == expected
