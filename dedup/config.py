@@ -68,6 +68,10 @@ class DedupConfig:
         against exact all-pairs is in ``benchmarks/accuracy.py``.
     seed:
         Seed of the MinHash permutations (same meaning as ``datasketch.MinHash``).
+    n_jobs:
+        Worker processes for the per-paragraph stages. ``None`` (default) uses
+        every available core once the corpus is large enough for that to pay
+        (see :mod:`dedup.batch`), else one. Results never depend on it.
     unicode_form, casefold, fold_punctuation:
         Normalisation; see :func:`dedup.normalize.normalize`.
 
@@ -93,6 +97,7 @@ class DedupConfig:
     false_positive_weight: float = 0.005
     false_negative_weight: float = 0.995
     seed: int = 1
+    n_jobs: int | None = None
     unicode_form: Literal["NFKC", "NFC", "NFKD", "NFD"] | None = "NFKC"
     casefold: bool = True
     fold_punctuation: bool = True
@@ -124,6 +129,8 @@ class DedupConfig:
                 self.false_positive_weight + self.false_negative_weight)
         _expect(_is_int(self.seed) and 0 <= self.seed < 2**32,
                 "seed", "an integer in [0, 2**32)", self.seed)
+        _expect(self.n_jobs is None or (_is_int(self.n_jobs) and self.n_jobs >= 1),
+                "n_jobs", "None or an integer >= 1", self.n_jobs)
         _expect(self.unicode_form in UNICODE_FORMS,
                 "unicode_form", f"one of {UNICODE_FORMS}", self.unicode_form)
         for name in ("casefold", "fold_punctuation"):

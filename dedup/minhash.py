@@ -39,8 +39,8 @@ from .shingle import ShingleSets
 __all__ = ["EMPTY", "permutations", "fmix32", "signatures", "to_lean_minhash", "from_minhash"]
 
 EMPTY = np.uint32(0xFFFFFFFF)
-# Shingles per work chunk: num_perm x chunk uint32 temporaries stay a few tens of MB.
-_CHUNK = 1 << 16
+# Shingles per work chunk: a 128 x 8192 uint32 buffer (4 MB) measured fastest.
+_CHUNK = 1 << 13
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,24 +61,32 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def signatures(shingles: ShingleSets, num_perm: int = 128, seed: int = 1) -> np.ndarray:
-    """``(len(shingles), num_perm)`` uint32 MinHash signatures of a batch of sets."""
+    """``(len(shingles), num_perm)`` uint32 MinHash signatures of a batch of sets.
+
+    Works permutation-major (the result is a transposed view) through one
+    ``num_perm x _CHUNK`` buffer: large fresh temporaries cost more in page
+    faults than the arithmetic itself.
+    """
     a, b = permutations(num_perm, seed)
     a, b = a[:, None], b[:, None]
-    offsets = shingles.offsets
     nonempty = np.flatnonzero(shingles.sizes > 0)
-    out = np.full((len(shingles), num_perm), EMPTY, dtype=np.uint32)
+    starts, ends = shingles.offsets[nonempty], shingles.offsets[nonempty + 1]
+    out = np.full((num_perm, len(shingles)), EMPTY, dtype=np.uint32)
     hashes = fmix32((shingles.values & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    buffer = np.empty((num_perm, _CHUNK), dtype=np.uint32)
     for c0 in range(0, len(hashes), _CHUNK):
         c1 = min(c0 + _CHUNK, len(hashes))
-        # Sets overlapping [c0, c1); a set split across chunks is reduced piecewise.
-        lo = np.searchsorted(offsets[nonempty + 1], c0, side="right")
-        hi = np.searchsorted(offsets[nonempty], c1, side="left")
+        lo = np.searchsorted(ends, c0, side="right")
+        hi = np.searchsorted(starts, c1, side="left")
         ids = nonempty[lo:hi]
-        local_starts = np.maximum(offsets[ids] - c0, 0)
-        permuted = a * hashes[None, c0:c1] + b
-        chunk_min = np.minimum.reduceat(permuted, local_starts, axis=1).T
-        out[ids] = np.minimum(out[ids], chunk_min)
-    return out
+        permuted = buffer[:, : c1 - c0]
+        np.multiply(a, hashes[None, c0:c1], out=permuted)
+        permuted += b
+        chunk_min = np.minimum.reduceat(permuted, np.maximum(starts[lo:hi] - c0, 0), axis=1)
+        if starts[lo] < c0:  # the first set began in the previous chunk
+            chunk_min[:, 0] = np.minimum(chunk_min[:, 0], out[:, ids[0]])
+        out[:, ids] = chunk_min
+    return out.T
 
 
 def to_lean_minhash(signature: np.ndarray, seed: int = 1):

@@ -27,8 +27,9 @@ from __future__ import annotations
 import sys
 import unicodedata
 from functools import cache
+from typing import Iterable
 
-__all__ = ["normalize"]
+__all__ = ["normalize", "normalize_all"]
 
 
 @cache
@@ -50,9 +51,22 @@ def normalize(
     fold_punctuation: bool = True,
 ) -> str:
     """The normalised form of ``text`` (see the module docstring for the steps)."""
-    if unicode_form is not None:
-        text = unicodedata.normalize(unicode_form, text)
-    if casefold:
-        text = text.casefold()
-    text = text.translate(_translation(fold_punctuation))
-    return " ".join(text.split())
+    return normalize_all([text], unicode_form, casefold, fold_punctuation)[0]
+
+
+def normalize_all(
+    texts: Iterable[str],
+    unicode_form: str | None = "NFKC",
+    casefold: bool = True,
+    fold_punctuation: bool = True,
+) -> list[str]:
+    """:func:`normalize` of each text, with the per-call set-up done once."""
+    table = _translation(fold_punctuation)
+    out = []
+    for text in texts:
+        if unicode_form is not None:
+            text = unicodedata.normalize(unicode_form, text)
+        if casefold:
+            text = text.casefold()
+        out.append(" ".join(text.translate(table).split()))
+    return out

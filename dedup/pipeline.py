@@ -13,15 +13,11 @@ from typing import Any, Hashable
 import numpy as np
 
 from .arrays import run_starts
+from .batch import paragraph_features
 from .cluster import components
 from .config import DedupConfig
-from .hashing import fingerprint128
 from .lsh import LSHParams, band_keys, buckets, lsh_params, optimal_bands
-from .minhash import signatures
-from .normalize import normalize
 from .report import Report
-from .segment import segment
-from .shingle import shingle_sets
 from .verify import jaccard, verified_pairs
 
 __all__ = ["find_duplicates", "deduplicate", "read_documents", "resolve_lsh"]
@@ -75,24 +71,14 @@ def resolve_lsh(config: DedupConfig) -> LSHParams:
                          config.false_negative_weight)
 
 
-def _fingerprint(raw: str, normalized: str) -> tuple[int, int]:
-    # A paragraph that normalises to nothing ("* * *", "----") keeps its own
-    # characters as identity, so different separators do not match each other.
-    return fingerprint128("n" + normalized if normalized else "r" + " ".join(raw.split()))
-
-
-def _exact_groups(fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group of each row (numbered by first occurrence) and each group's first row."""
+def first_occurrences(fingerprints: np.ndarray) -> np.ndarray:
+    """For each row, the first row with the same ``(n, 2)`` fingerprint."""
     order = np.lexsort((fingerprints[:, 1], fingerprints[:, 0]))
-    ordered = fingerprints[order]
-    new = run_starts(ordered)
-    sorted_group = np.cumsum(new) - 1
-    first_rows = order[new]  # lexsort is stable: a run starts at its smallest row
-    rank = np.empty(len(first_rows), dtype=np.int64)
-    rank[np.argsort(first_rows, kind="stable")] = np.arange(len(first_rows))
-    group = np.empty(len(order), dtype=np.int64)
-    group[order] = rank[sorted_group]
-    return group, np.sort(first_rows)
+    starts = run_starts(fingerprints[order])
+    first = np.empty(len(order), dtype=np.int64)
+    # lexsort is stable, so each run of equal fingerprints begins at its smallest row.
+    first[order] = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    return first
 
 
 def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
@@ -116,32 +102,26 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     config = DedupConfig.from_options(config, **options)
     ids, texts = read_documents(docs)
     lsh = resolve_lsh(config)
-    paragraphs = segment(texts, config.segmentation)
+    features = paragraph_features(texts, config)
+    rows = len(features.paragraphs)
 
-    raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
-                                             paragraphs.end.tolist())]
-    normalized = [normalize(t, config.unicode_form, config.casefold, config.fold_punctuation) for t in raw]
-    fingerprints = np.array([_fingerprint(r, n) for r, n in zip(raw, normalized)],
-                            dtype=np.uint64).reshape(-1, 2)
-    group, first_rows = _exact_groups(fingerprints)
+    first = first_occurrences(features.fingerprints)
+    fuzzy_rows = np.flatnonzero(features.fuzzy)
+    unique = first[fuzzy_rows] == fuzzy_rows  # exact copies never reach LSH
+    keys = band_keys(features.signatures[unique], lsh.bands, lsh.rows)
+    bucket, member = buckets(keys)
+    left, right, edge_similarity = verified_pairs(features.shingles, bucket, fuzzy_rows[unique][member],
+                                                  config.threshold)
 
-    sets = shingle_sets((normalized[r] for r in first_rows.tolist()), config.shingle, config.ngram_size)
-    fuzzy = np.flatnonzero((sets.token_counts >= config.min_tokens) & (sets.sizes > 0))
-    fuzzy_sets = sets.take(fuzzy)
-    keys = band_keys(signatures(fuzzy_sets, config.num_perm, config.seed), lsh.bands, lsh.rows)
-    left, right, edge_similarity = verified_pairs(fuzzy_sets, *buckets(keys), config.threshold)
-    left, right = fuzzy[left], fuzzy[right]
-
-    group_label = components(len(first_rows), left, right)
-    representative = first_rows[group_label[group]]
-    rep_group = group_label[group]
-    exact = rep_group == group
-    similarity = np.ones(len(paragraphs))
+    copies = np.flatnonzero(first != np.arange(rows))
+    representative = components(rows, np.concatenate([left, copies]), np.concatenate([right, first[copies]]))
+    exact = first == first[representative]
+    similarity = np.ones(rows)
     near = np.flatnonzero(~exact)
-    similarity[near] = jaccard(sets, group[near], rep_group[near])
-    return Report(config=config, lsh=lsh, ids=ids, texts=texts, paragraphs=paragraphs,
+    similarity[near] = jaccard(features.shingles, near, representative[near])
+    return Report(config=config, lsh=lsh, ids=ids, texts=texts, paragraphs=features.paragraphs,
                   representative=representative, jaccard=similarity, exact=exact,
-                  edges=(first_rows[left], first_rows[right], edge_similarity))
+                  edges=(left, right, edge_similarity))
 
 
 def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,

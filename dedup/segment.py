@@ -59,6 +59,7 @@ import numpy as np
 __all__ = ["Paragraphs", "paragraph_spans", "segment", "separator_breaks"]
 
 _LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _BLANK_LINE = re.compile(r"[\s>]*")
 _CLOSERS = "\"'”’»)]*_"
 _SENTENCE_FINAL = set(".!?:;…。！？")
@@ -89,42 +90,41 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start + len(line) - len(line.lstrip()), end - len(line) + len(line.rstrip())
 
 
+def _is_blank(line: str) -> bool:
+    return not line.strip() or (">" in line and _BLANK_LINE.fullmatch(line) is not None)
+
+
 def _blocks(text: str) -> list[list[tuple[int, int]]]:
     """Maximal runs of non-blank lines, each line as its (start, end) span."""
     blocks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     position = 0
-    for match in _LINE_BREAK.finditer(text):
-        line_end = match.start()
-        if _BLANK_LINE.fullmatch(text, position, line_end):
+    # str.splitlines breaks at exactly the line breaks listed in the module docstring.
+    for line in text.splitlines(keepends=True):
+        content = line.rstrip(_BREAK_CHARACTERS)  # one break, or "\r\n"
+        if _is_blank(content):
             if current:
                 blocks.append(current)
             current = []
         else:
-            current.append((position, line_end))
-            if match.group() == "\u2029":
+            current.append((position, position + len(content)))
+            if line.endswith("\u2029"):
                 blocks.append(current)
                 current = []
-        position = match.end()
-    if not _BLANK_LINE.fullmatch(text, position):
-        current.append((position, len(text)))
+        position += len(line)
     if current:
         blocks.append(current)
     return blocks
 
 
 def _ends_sentence(line: str) -> bool:
-    stripped = line.rstrip().rstrip(_CLOSERS)
+    stripped = line.rstrip(_CLOSERS)
     return bool(stripped) and stripped[-1] in _SENTENCE_FINAL
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
 
 
 def _looks_wrapped(lines: list[str]) -> bool:
     """Most lines but the last end mid-sentence, at a width similar to the longest."""
-    widths = [len(line.rstrip()) for line in lines]
+    widths = [len(line) for line in lines]
     width = max(widths)
     inner = lines[:-1]
     mid_sentence = sum(not _ends_sentence(line) for line in inner)
@@ -136,16 +136,16 @@ def _looks_wrapped(lines: list[str]) -> bool:
 
 
 def _wrapped_starts(lines: list[str]) -> list[int]:
-    """Indices of the lines of a hard-wrapped block that begin a paragraph."""
-    width = max(len(line.rstrip()) for line in lines)
-    usual_indent = Counter(_indent(line) for line in lines).most_common(1)[0][0]
+    """Indices of the (right-stripped) lines of a hard-wrapped block that begin a paragraph."""
+    width = max(map(len, lines))
+    indents = [len(line) - len(line.lstrip()) for line in lines]
+    usual_indent = Counter(indents).most_common(1)[0][0]
     starts = [0]
     for j in range(1, len(lines)):
-        previous, line = lines[j - 1].rstrip(), lines[j]
-        first_word = line.split(maxsplit=1)[0]
-        indented = _indent(line) > usual_indent
-        short_final = _ends_sentence(previous) and len(previous) + 1 + len(first_word) <= width
-        if indented or short_final:
+        previous = lines[j - 1]
+        if indents[j] > usual_indent or (
+            len(previous) + 1 + len(lines[j].split(maxsplit=1)[0]) <= width and _ends_sentence(previous)
+        ):
             starts.append(j)
     return starts
 
@@ -153,8 +153,10 @@ def _wrapped_starts(lines: list[str]) -> list[int]:
 def _block_spans(text: str, block: list[tuple[int, int]], mode: str) -> list[tuple[int, int]]:
     if len(block) == 1 or mode == "blank-lines":
         return [_trimmed(text, block[0][0], block[-1][1])]
-    lines = [text[s:e] for s, e in block]
-    if mode == "wrapped" or (mode == "auto" and _looks_wrapped(lines)):
+    if mode == "lines":
+        return [_trimmed(text, s, e) for s, e in block]
+    lines = [text[s:e].rstrip() for s, e in block]
+    if mode == "wrapped" or _looks_wrapped(lines):
         starts = _wrapped_starts(lines)
         ends = starts[1:] + [len(block)]
         return [_trimmed(text, block[a][0], block[b - 1][1]) for a, b in zip(starts, ends)]

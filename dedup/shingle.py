@@ -59,6 +59,8 @@ _BASE = np.uint64(TOKEN_BASE)
 _BASE_INVERSE = np.uint64(pow(TOKEN_BASE, -1, 1 << 64))
 # str.isspace() for every code point that has it (none lies above U+3000).
 _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
+# Code points per kernel call: ~2 MB per uint64 temporary, measured fastest.
+_KERNEL_CHARS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,16 @@ class ShingleSets:
         return ShingleSets(values=self.values[gather_positions(self.offsets, ids)],
                            offsets=offsets, token_counts=self.token_counts[ids])
 
+    @staticmethod
+    def concatenate(parts: Sequence[ShingleSets]) -> ShingleSets:
+        """One batch holding the sets of ``parts`` in order."""
+        if not parts:
+            return ShingleSets(np.empty(0, np.uint64), np.zeros(1, np.int64), np.empty(0, np.int64))
+        sizes = np.concatenate([p.sizes for p in parts])
+        return ShingleSets(values=np.concatenate([p.values for p in parts]),
+                           offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                           token_counts=np.concatenate([p.token_counts for p in parts]))
+
     def unique(self) -> ShingleSets:
         """The same sets, each sorted and without repeats."""
         owner = np.repeat(np.arange(len(self), dtype=np.int64), self.sizes)
@@ -110,11 +122,19 @@ def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)
 
 
-def _powers(base: np.uint64, count: int) -> np.ndarray:
-    """``base**0 .. base**(count-1)`` modulo 2^64."""
-    powers = np.full(count, base, dtype=np.uint64)
-    powers[:1] = 1
-    return np.cumprod(powers, dtype=np.uint64)
+def _powers(base: np.uint64, count: int, block: int = 1024) -> np.ndarray:
+    """``base**0 .. base**(count-1)`` modulo 2^64.
+
+    One block by running product, then one multiply per element: a running
+    product over the whole range would be sequential and several times slower.
+    """
+    within = np.full(block, base, dtype=np.uint64)
+    within[0] = 1
+    within = np.cumprod(within, dtype=np.uint64)
+    steps = np.full(-(-count // block), within[-1] * base, dtype=np.uint64)
+    steps[:1] = 1
+    with np.errstate(over="ignore"):
+        return (np.cumprod(steps, dtype=np.uint64)[:, None] * within[None, :]).ravel()[:count]
 
 
 def _token_bounds(code_points: np.ndarray, separator: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
@@ -145,11 +165,20 @@ def _token_hashes(code_points: np.ndarray, starts: np.ndarray, ends: np.ndarray)
 
 
 def shingle_sets(normalized_texts: Sequence[str], unit: str, n: int) -> ShingleSets:
-    """The shingle sets of a batch of normalised paragraphs, computed all at once.
+    """The shingle sets of a batch of normalised paragraphs.
 
     Each set lists its shingles in window order; a set may repeat a value.
+    Paragraphs go through the kernel in runs of about ``_KERNEL_CHARS``
+    characters, so its temporaries stay a few MB whatever the batch size.
     """
     texts = list(normalized_texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cuts = np.flatnonzero(np.diff(np.cumsum(lengths + 1) // _KERNEL_CHARS)) + 1
+    bounds = [0, *cuts.tolist(), len(texts)]
+    return ShingleSets.concatenate([_shingle_kernel(texts[a:b], unit, n) for a, b in zip(bounds[:-1], bounds[1:])])
+
+
+def _shingle_kernel(texts: list[str], unit: str, n: int) -> ShingleSets:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     # "\n" between paragraphs: whitespace, so no word token crosses it.
     code_points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

@@ -231,3 +231,16 @@ def test_readme_example_runs_and_its_comments_are_true():
     exec(code, namespace)
     assert namespace["report"].duplicate_spans == {"a": [(52, 96)], "b": [(0, 44)]}
     assert '{"a": [(52, 96)], "b": [(0, 44)]}' in code
+
+
+def test_worker_processes_give_identical_results(monkeypatch):
+    import dedup.batch
+
+    docs = [t * (i % 3 + 1) for i, (_, t) in enumerate(example_documents() * 4)]
+    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 3000)  # many batches from a small corpus
+    one = find_duplicates(docs, n_jobs=1)
+    two = find_duplicates(docs, n_jobs=2)
+    a, b = one.to_dict(), two.to_dict()
+    assert a.pop("config").pop("n_jobs") == 1 and b.pop("config").pop("n_jobs") == 2
+    assert a == b
+    assert np.array_equal(one.representative, two.representative) and one.summary.duplicate_paragraphs > 10

@@ -1,0 +1,103 @@
+"""The per-paragraph stages, run over batches of documents, in parallel when it pays.
+
+For each batch: segment -> normalize -> exact fingerprint -> shingle -> MinHash.
+Every paragraph's result depends on its own text alone, so batches are
+independent: they go to worker processes and come back in order, and the
+concatenated result is identical whatever the number of workers.
+
+Parallelism pays once a corpus has about ``PARALLEL_MIN_CHARS`` characters:
+below that, starting worker processes costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Sequence
+
+import numpy as np
+
+from .config import DedupConfig
+from .hashing import fingerprint128
+from .minhash import signatures
+from .normalize import normalize_all
+from .segment import Paragraphs, segment
+from .shingle import ShingleSets, shingle_sets
+
+__all__ = ["ParagraphFeatures", "paragraph_features", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
+
+BATCH_CHARS = 1 << 21  # characters per task: a few MB of text, many tasks per worker
+PARALLEL_MIN_CHARS = 1 << 23
+
+
+@dataclass(frozen=True)
+class ParagraphFeatures:
+    """What the per-paragraph stages produce, one row per paragraph.
+
+    ``fingerprints`` is ``(n, 2)`` uint64 (xxh3-128 of the normalised text);
+    ``shingles`` the shingle sets; ``fuzzy`` marks paragraphs long enough for
+    near-duplicate matching, and ``signatures`` holds their MinHash
+    signatures, in row order.
+    """
+
+    paragraphs: Paragraphs
+    fingerprints: np.ndarray
+    shingles: ShingleSets
+    fuzzy: np.ndarray
+    signatures: np.ndarray
+
+
+def _fingerprint(raw: str, normalized: str) -> tuple[int, int]:
+    # A paragraph that normalises to nothing ("* * *", "----") keeps its own
+    # characters as identity, so different separators do not match each other.
+    return fingerprint128("n" + normalized if normalized else "r" + " ".join(raw.split()))
+
+
+def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
+    paragraphs = segment(texts, config.segmentation)
+    raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
+                                             paragraphs.end.tolist())]
+    normalized = normalize_all(raw, config.unicode_form, config.casefold, config.fold_punctuation)
+    fingerprints = np.array([_fingerprint(r, n) for r, n in zip(raw, normalized)], dtype=np.uint64).reshape(-1, 2)
+    shingles = shingle_sets(normalized, config.shingle, config.ngram_size)
+    fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
+    return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy,
+                             signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed))
+
+
+def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
+    def cat(name):
+        return np.concatenate([getattr(p.paragraphs, name) for p in parts])
+
+    doc = np.concatenate([p.paragraphs.doc + offset for p, offset in zip(parts, doc_offsets)])
+    return ParagraphFeatures(
+        Paragraphs(doc=doc, index=cat("index"), start=cat("start"), end=cat("end")),
+        np.concatenate([p.fingerprints for p in parts]),
+        ShingleSets.concatenate([p.shingles for p in parts]),
+        np.concatenate([p.fuzzy for p in parts]),
+        np.concatenate([p.signatures for p in parts]),
+    )
+
+
+def _workers(config: DedupConfig, total_chars: int) -> int:
+    if config.n_jobs is not None:
+        return config.n_jobs
+    return len(os.sched_getaffinity(0)) if total_chars >= PARALLEL_MIN_CHARS else 1
+
+
+def paragraph_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
+    """The per-paragraph stages over all ``texts``, batch by batch."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // BATCH_CHARS)) + 1
+    bounds = [0, *cuts.tolist(), len(texts)]
+    batches = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    workers = min(_workers(config, int(lengths.sum())), len(batches))
+    if workers > 1:
+        # forkserver: safe in programs that run threads, and workers start lean.
+        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+            parts = list(pool.map(_batch_features, batches, [config] * len(batches)))
+    else:
+        parts = [_batch_features(batch, config) for batch in batches]
+    return _concatenate(parts, bounds[:-1])
