@@ -12,10 +12,11 @@ below that, starting worker processes costs more than it saves.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
-from typing import Sequence
+from multiprocessing import get_all_start_methods, get_context
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from .normalize import normalize_all
 from .segment import Paragraphs, segment
 from .shingle import ShingleSets, shingle_sets
 
-__all__ = ["ParagraphFeatures", "paragraph_features", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
+__all__ = ["ParagraphFeatures", "paragraph_features", "text_signatures", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
 
 BATCH_CHARS = 1 << 21  # characters per task: a few MB of text, many tasks per worker
 PARALLEL_MIN_CHARS = 1 << 23
@@ -87,17 +88,39 @@ def _workers(config: DedupConfig, total_chars: int) -> int:
     return len(os.sched_getaffinity(0)) if total_chars >= PARALLEL_MIN_CHARS else 1
 
 
-def paragraph_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
-    """The per-paragraph stages over all ``texts``, batch by batch."""
+def _start_method():
+    # fork starts fastest and, unlike spawn and forkserver, does not re-run the
+    # user's main script (which would need an ``if __name__ == "__main__"``
+    # guard); but forking a process that runs other threads can deadlock.
+    if "fork" in get_all_start_methods() and threading.active_count() == 1:
+        return get_context("fork")
+    return get_context("forkserver" if "forkserver" in get_all_start_methods() else "spawn")
+
+
+def _map_batches(function: Callable, texts: Sequence[str], config: DedupConfig) -> tuple[list, list[int]]:
+    """``function(batch, config)`` for consecutive batches of ``texts``, and each batch's first index."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // BATCH_CHARS)) + 1
     bounds = [0, *cuts.tolist(), len(texts)]
     batches = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     workers = min(_workers(config, int(lengths.sum())), len(batches))
     if workers > 1:
-        # forkserver: safe in programs that run threads, and workers start lean.
-        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-            parts = list(pool.map(_batch_features, batches, [config] * len(batches)))
-    else:
-        parts = [_batch_features(batch, config) for batch in batches]
-    return _concatenate(parts, bounds[:-1])
+        with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
+            return list(pool.map(function, batches, [config] * len(batches))), bounds[:-1]
+    return [function(batch, config) for batch in batches], bounds[:-1]
+
+
+def paragraph_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
+    """The per-paragraph stages over all ``texts``, batch by batch."""
+    return _concatenate(*_map_batches(_batch_features, texts, config))
+
+
+def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
+    normalized = normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation)
+    return signatures(shingle_sets(normalized, config.shingle, config.ngram_size), config.num_perm, config.seed)
+
+
+def text_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
+    """MinHash signatures of whole texts (normalize -> shingle -> minhash), batch by batch."""
+    parts, _ = _map_batches(_batch_signatures, texts, config)
+    return np.concatenate(parts) if parts else np.empty((0, config.num_perm), dtype=np.uint32)

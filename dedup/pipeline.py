@@ -13,14 +13,14 @@ from typing import Any, Hashable
 import numpy as np
 
 from .arrays import run_starts
-from .batch import paragraph_features
+from .batch import paragraph_features, text_signatures
 from .cluster import components
 from .config import DedupConfig
 from .lsh import LSHParams, band_keys, buckets, lsh_params, optimal_bands
 from .report import Report
 from .verify import jaccard, verified_pairs
 
-__all__ = ["find_duplicates", "deduplicate", "read_documents", "resolve_lsh"]
+__all__ = ["find_duplicates", "deduplicate", "paragraph_signatures", "read_documents", "resolve_lsh"]
 
 Document = str | tuple[Hashable, str]
 
@@ -122,6 +122,26 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     return Report(config=config, lsh=lsh, ids=ids, texts=texts, paragraphs=features.paragraphs,
                   representative=representative, jaccard=similarity, exact=exact,
                   edges=(left, right, edge_similarity))
+
+
+def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | None = None,
+                         **options: Any) -> np.ndarray:
+    """MinHash signatures, ``(n, num_perm)`` uint32, of texts each taken whole as one paragraph.
+
+    The texts are normalised and shingled as :func:`find_duplicates` does (no
+    segmentation); the result is bit-identical to ``datasketch.MinHash`` fed
+    the same 32-bit shingle hashes, see :func:`dedup.minhash.to_lean_minhash`.
+
+    Example
+    -------
+    >>> from dedup import paragraph_signatures
+    >>> sig = paragraph_signatures(["the cat sat on the mat", "The cat sat on the mat!"])
+    >>> sig.shape, bool((sig[0] == sig[1]).all())
+    ((2, 128), True)
+    """
+    config = DedupConfig.from_options(config, **options)
+    _, texts = read_documents(paragraphs)
+    return text_signatures(texts, config)
 
 
 def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,

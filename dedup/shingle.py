@@ -38,6 +38,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Sequence
 
 import numpy as np
@@ -128,12 +129,12 @@ def _powers(base: np.uint64, count: int, block: int = 1024) -> np.ndarray:
     One block by running product, then one multiply per element: a running
     product over the whole range would be sequential and several times slower.
     """
-    within = np.full(block, base, dtype=np.uint64)
-    within[0] = 1
-    within = np.cumprod(within, dtype=np.uint64)
-    steps = np.full(-(-count // block), within[-1] * base, dtype=np.uint64)
-    steps[:1] = 1
     with np.errstate(over="ignore"):
+        within = np.full(block, base, dtype=np.uint64)
+        within[0] = 1
+        within = np.cumprod(within, dtype=np.uint64)
+        steps = np.full(-(-count // block), within[-1] * base, dtype=np.uint64)
+        steps[:1] = 1
         return (np.cumprod(steps, dtype=np.uint64)[:, None] * within[None, :]).ravel()[:count]
 
 
@@ -155,13 +156,24 @@ def _token_bounds(code_points: np.ndarray, separator: np.ndarray, unit: str) -> 
     return starts, ends
 
 
+@cache
+def _power_tables(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Powers of the token base and of its inverse, kept for the kernel's usual size."""
+    return _powers(_BASE, count), _powers(_BASE_INVERSE, count)
+
+
 def _token_hashes(code_points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The polynomial hash of each token (see the module docstring)."""
+    count = len(code_points)
+    if count <= _KERNEL_CHARS * 2:
+        powers, inverse_powers = (table[:count] for table in _power_tables(_KERNEL_CHARS * 2))
+    else:
+        powers, inverse_powers = _powers(_BASE, count), _powers(_BASE_INVERSE, count)
     with np.errstate(over="ignore"):
-        weighted = (code_points.astype(np.uint64) + np.uint64(1)) * _powers(_BASE_INVERSE, len(code_points))
-        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
-        scale = _powers(_BASE, len(code_points))[ends - 1] if len(ends) else np.empty(0, np.uint64)
-        return fmix64(scale * (prefix[ends] - prefix[starts]))
+        weighted = (code_points + np.uint64(1)) * inverse_powers
+        prefix = np.zeros(count + 1, dtype=np.uint64)
+        np.cumsum(weighted, out=prefix[1:])
+        return fmix64(powers[ends - 1] * (prefix[ends] - prefix[starts]))
 
 
 def shingle_sets(normalized_texts: Sequence[str], unit: str, n: int) -> ShingleSets:

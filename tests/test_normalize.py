@@ -32,3 +32,33 @@ def test_normalisation_is_idempotent_on_tricky_text():
     for raw in ["ﬁﬂ ǅ ẞ ΐ", "İstanbul", "x\u0345\u0301", "\ud800 lone surrogate"]:
         once = normalize(raw)
         assert normalize(once) == once
+
+
+def slow_normalize(text, unicode_form, casefold, fold_punctuation):
+    """The documented steps, one after another, with no fast path."""
+    import sys
+    import unicodedata
+
+    if unicode_form is not None:
+        text = unicodedata.normalize(unicode_form, text)
+    if casefold:
+        text = text.casefold()
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        out.append(" " if fold_punctuation and (category[0] in "PS" or category == "Cc") else ch)
+    return " ".join("".join(out).split())
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dedup.normalize import normalize_all  # noqa: E402
+
+
+@given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text()), max_size=5),
+       st.sampled_from(["NFKC", "NFC", None]), st.booleans(), st.booleans())
+def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
+    assert normalize_all(texts, form, fold, punct) == [slow_normalize(t, form, fold, punct) for t in texts]

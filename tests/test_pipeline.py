@@ -244,3 +244,21 @@ def test_worker_processes_give_identical_results(monkeypatch):
     assert a.pop("config").pop("n_jobs") == 1 and b.pop("config").pop("n_jobs") == 2
     assert a == b
     assert np.array_equal(one.representative, two.representative) and one.summary.duplicate_paragraphs > 10
+
+
+def test_paragraph_signatures_match_the_stage_functions_and_datasketch():
+    from datasketch import MinHash
+
+    from dedup import paragraph_signatures
+    from dedup.reference import reference_shingles
+
+    texts = ["The quick brown fox jumps.", "", "东京是日本的首都", "Sorry!!"]
+    sig = paragraph_signatures(texts, num_perm=64, seed=7)
+    assert sig.shape == (4, 64) and sig.dtype == np.uint32
+    for text, row in zip(texts, sig):
+        m = MinHash(64, seed=7, hashfunc=lambda v: v)
+        for h in reference_shingles(dedup.normalize.normalize(text), "word", 2):
+            m.update(h & 0xFFFFFFFF)
+        assert np.array_equal(m.hashvalues, row)
+    with pytest.raises(TypeError, match=r"docs\[1\] \(id 1\) is bytes"):
+        paragraph_signatures(["ok", b"no"])
