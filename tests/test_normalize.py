@@ -1,6 +1,10 @@
-import pytest
+import unicodedata
 
-from dedup.normalize import normalize
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.normalize import normalize, normalize_all
 
 
 @pytest.mark.parametrize(
@@ -36,9 +40,6 @@ def test_normalisation_is_idempotent_on_tricky_text():
 
 def slow_normalize(text, unicode_form, casefold, fold_punctuation):
     """The documented steps, one after another, with no fast path."""
-    import sys
-    import unicodedata
-
     if unicode_form is not None:
         text = unicodedata.normalize(unicode_form, text)
     if casefold:
@@ -50,12 +51,6 @@ def slow_normalize(text, unicode_form, casefold, fold_punctuation):
             continue
         out.append(" " if fold_punctuation and (category[0] in "PS" or category == "Cc") else ch)
     return " ".join("".join(out).split())
-
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from dedup.normalize import normalize_all  # noqa: E402
 
 
 @given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text()), max_size=5),
