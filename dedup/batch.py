@@ -100,11 +100,14 @@ def _start_method():
 def _map_batches(function: Callable, texts: Sequence[str], config: DedupConfig) -> tuple[list, list[int]]:
     """``function(batch, config)`` for consecutive batches of ``texts``, and each batch's first index."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // BATCH_CHARS)) + 1
+    total = int(lengths.sum())
+    workers = _workers(config, total)
+    # With workers, at least four batches each, so that none waits long for the last.
+    batch_chars = max(1, min(BATCH_CHARS, total // (4 * workers))) if workers > 1 else BATCH_CHARS
+    cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // batch_chars)) + 1
     bounds = [0, *cuts.tolist(), len(texts)]
     batches = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    workers = min(_workers(config, int(lengths.sum())), len(batches))
-    if workers > 1:
+    if workers > 1 and len(batches) > 1:
         with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
             return list(pool.map(function, batches, [config] * len(batches))), bounds[:-1]
     return [function(batch, config) for batch in batches], bounds[:-1]

@@ -30,6 +30,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -81,6 +82,7 @@ def lsh_params(threshold: float, bands: int, rows: int) -> LSHParams:
     return LSHParams(bands, rows, threshold, fp, fn)
 
 
+@cache
 def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float = 0.005,
                   false_negative_weight: float = 0.995) -> LSHParams:
     """The banding with the least weighted error area (see the module docstring)."""

@@ -29,28 +29,43 @@ import unicodedata
 from functools import cache
 from typing import Iterable
 
+import numpy as np
+
 __all__ = ["normalize", "normalize_all"]
 
 
 @cache
-def _translation(fold_punctuation: bool) -> dict[int, str | None]:
-    table: dict[int, str | None] = {}
+def _code_point_map(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 3 and 4 as arrays over all code points: what each becomes, and whether it goes."""
+    replacement = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    deleted = np.zeros(sys.maxunicode + 1, dtype=bool)
+    folded = []
     for code in range(sys.maxunicode + 1):
         category = unicodedata.category(chr(code))
         if category == "Cf":
-            table[code] = None
+            deleted[code] = True
         elif fold_punctuation and (category[0] in "PS" or category == "Cc"):
-            table[code] = " "
-    return table
+            folded.append(code)
+    replacement[folded] = ord(" ")
+    return replacement, deleted
 
 
 @cache
 def _ascii_translation(fold_punctuation: bool) -> tuple[bytes, bytes]:
-    """The ASCII part of :func:`_translation` as ``bytes.translate`` arguments."""
-    table = _translation(fold_punctuation)
-    mapped = bytes(ord(table[c]) if table.get(c) else c for c in range(256))
-    deleted = bytes(c for c in range(128) if c in table and table[c] is None)
-    return mapped, deleted
+    """The ASCII part of :func:`_code_point_map` as ``bytes.translate`` arguments."""
+    replacement, deleted = _code_point_map(fold_punctuation)
+    return replacement[:256].astype(np.uint8).tobytes(), bytes(np.flatnonzero(deleted[:128]).tolist())
+
+
+def _map_code_points(texts: list[str], fold_punctuation: bool) -> list[str]:
+    """Steps 3 and 4 on many texts at once, through one UTF-32 array."""
+    replacement, deleted = _code_point_map(fold_punctuation)
+    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    keep = ~deleted[code_points]
+    kept = np.add.reduceat(keep, np.cumsum([0, *map(len, texts[:-1])])) if len(code_points) else []
+    joined = replacement[code_points][keep].tobytes().decode("utf-32-le", "surrogatepass")
+    ends = np.cumsum(kept).tolist()
+    return [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def normalize(
@@ -69,20 +84,26 @@ def normalize_all(
     casefold: bool = True,
     fold_punctuation: bool = True,
 ) -> list[str]:
-    """:func:`normalize` of each text, with the per-call set-up done once."""
-    table = _translation(fold_punctuation)
+    """:func:`normalize` of each text, with the per-call set-up done once.
+
+    ASCII texts take a shortcut with the same result (ASCII is in every normal
+    form, its casefold is ``lower()``, and ``bytes.translate`` is one table
+    lookup); the others are mapped together through one code-point array.
+    """
     ascii_table, ascii_deleted = _ascii_translation(fold_punctuation)
-    out = []
+    out: list[str] = []
+    wide: list[int] = []
     for text in texts:
         if text.isascii():
-            # Same result, several times faster: ASCII is already in every
-            # normal form, its casefold is lower(), and bytes.translate is a table lookup.
             text = text.encode("ascii").translate(ascii_table, ascii_deleted).decode("ascii")
             out.append(" ".join((text.lower() if casefold else text).split()))
             continue
         if unicode_form is not None:
             text = unicodedata.normalize(unicode_form, text)
-        if casefold:
-            text = text.casefold()
-        out.append(" ".join(text.translate(table).split()))
+        wide.append(len(out))
+        out.append(text.casefold() if casefold else text)
+    if wide:
+        mapped = _map_code_points([out[i] for i in wide], fold_punctuation)
+        for i, text in zip(wide, mapped):
+            out[i] = " ".join(text.split())
     return out

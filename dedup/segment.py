@@ -168,17 +168,22 @@ def separator_breaks(separator: str) -> int:
     return sum(2 if brk == "\u2029" else 1 for brk in _LINE_BREAK.findall(separator))
 
 
+def _spans(text: str, mode: str) -> list[tuple[int, int]]:
+    if not _LINE_BREAK.search(text):  # one line: the common case for scraped paragraphs
+        return [] if _is_blank(text) else [_trimmed(text, 0, len(text))]
+    return [span for block in _blocks(text) for span in _block_spans(text, block, mode)]
+
+
 def paragraph_spans(text: str, mode: str = "auto") -> np.ndarray:
     """``(k, 2)`` int64 array of the ``[start, end)`` spans of a text's paragraphs."""
-    spans = [span for block in _blocks(text) for span in _block_spans(text, block, mode)]
-    return np.array(spans, dtype=np.int64).reshape(-1, 2)
+    return np.array(_spans(text, mode), dtype=np.int64).reshape(-1, 2)
 
 
 def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
     """The paragraph table of a batch of texts."""
-    per_text = [paragraph_spans(text, mode) for text in texts]
-    counts = np.array([len(spans) for spans in per_text], dtype=np.int64)
-    spans = np.concatenate(per_text) if per_text else np.empty((0, 2), dtype=np.int64)
+    per_text = [_spans(text, mode) for text in texts]
+    counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    spans = np.array([span for spans in per_text for span in spans], dtype=np.int64).reshape(-1, 2)
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     first = np.repeat(np.cumsum(counts) - counts, counts)
     return Paragraphs(doc=doc, index=np.arange(len(doc), dtype=np.int64) - first,

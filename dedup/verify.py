@@ -42,16 +42,14 @@ def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np
     pair = np.repeat(np.tile(np.arange(len(left), dtype=np.int64), 2), sizes)
     side = np.repeat(np.arange(len(ids)) >= len(left), sizes)
     values = sets.values[gather_positions(sets.offsets, ids)]
-    order = np.lexsort((side, values, pair))
+    order = np.lexsort((values, pair))
     pair, values, side = pair[order], values[order], side[order]
-    # Sets may repeat values: keep one of each (pair, value, side), then a value
-    # seen on both sides of a pair is shared.
-    distinct = np.ones(len(pair), dtype=bool)
-    distinct[1:] = (pair[1:] != pair[:-1]) | (values[1:] != values[:-1]) | (side[1:] != side[:-1])
-    pair, values = pair[distinct], values[distinct]
-    shared = (pair[1:] == pair[:-1]) & (values[1:] == values[:-1])
-    intersection = np.bincount(pair[1:][shared], minlength=len(left))
-    union = np.bincount(pair, minlength=len(left)) - intersection
+    # Each run of one value within one pair is one distinct shingle (sets may
+    # repeat values); it is shared when both sides occur in the run.
+    starts = np.flatnonzero(run_starts(pair) | run_starts(values))
+    both = np.minimum.reduceat(side, starts) != np.maximum.reduceat(side, starts) if len(starts) else starts
+    union = np.bincount(pair[starts], minlength=len(left))
+    intersection = np.bincount(pair[starts][both], minlength=len(left))
     return np.divide(intersection, union, out=np.zeros(len(left)), where=union > 0)
 
 

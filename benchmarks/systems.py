@@ -1,0 +1,140 @@
+"""The systems compared by ``benchmarks.compare``, each used the way its documentation shows.
+
+Every system receives the same normalised paragraphs and must return, for
+"signatures", one signature per paragraph, and for "clusters", a cluster label
+per paragraph plus the pairs it reported as duplicates (its edges). Baselines
+shingle in Python, word bigrams as this library does, and confirm LSH
+candidates with their own MinHash estimate, since none of them keeps the sets
+to verify exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+THRESHOLD = 0.8
+NUM_PERM = 128
+
+
+def word_bigrams(text: str) -> list[str]:
+    words = text.split()
+    return [f"{a} {b}" for a, b in zip(words, words[1:])] or words
+
+
+def labels_from_pairs(n: int, left, right) -> np.ndarray:
+    from dedup.cluster import components
+
+    return components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+
+
+# --- this library --------------------------------------------------------------
+
+def dedup_signatures(paragraphs: list[str], n_jobs: int | None) -> np.ndarray:
+    from dedup import paragraph_signatures
+
+    return paragraph_signatures(paragraphs, n_jobs=n_jobs)
+
+
+def dedup_clusters(paragraphs: list[str], n_jobs: int | None):
+    from dedup import find_duplicates
+
+    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="blank-lines", n_jobs=n_jobs)
+    rows = np.arange(len(report.representative))
+    copies = np.flatnonzero(report.exact & (report.representative != rows))
+    left = np.concatenate([report.edges[0], copies])
+    right = np.concatenate([report.edges[1], report.representative[copies]])
+    return report.representative, left, right
+
+
+# --- datasketch 2.x: MinHash.bulk with an xxhash hashfunc, MinHashLSH with an insertion session ---
+
+def _datasketch_minhashes(paragraphs: list[str]):
+    import xxhash
+    from datasketch import MinHash
+
+    shingles = [[s.encode("utf-8") for s in word_bigrams(p)] for p in paragraphs]
+    return MinHash.bulk(shingles, num_perm=NUM_PERM, hashfunc=xxhash.xxh32_intdigest)
+
+
+def datasketch_signatures(paragraphs: list[str]) -> np.ndarray:
+    return np.array([m.hashvalues for m in _datasketch_minhashes(paragraphs)], dtype=np.uint32)
+
+
+def datasketch_clusters(paragraphs: list[str]):
+    from datasketch import MinHashLSH
+
+    minhashes = _datasketch_minhashes(paragraphs)
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(minhashes):
+            session.insert(i, m)
+    left, right = [], []
+    for i, m in enumerate(minhashes):
+        for j in lsh.query(m):
+            if j > i and m.jaccard(minhashes[j]) >= THRESHOLD:
+                left.append(i)
+                right.append(j)
+    return labels_from_pairs(len(paragraphs), left, right), np.array(left), np.array(right)
+
+
+# --- rensa: RMinHash per text from Python word shingles, RMinHashLSH insert then query ---
+
+def _rensa_minhashes(paragraphs: list[str]):
+    from rensa import RMinHash
+
+    minhashes = []
+    for p in paragraphs:
+        m = RMinHash(num_perm=NUM_PERM, seed=42)
+        m.update(word_bigrams(p))
+        minhashes.append(m)
+    return minhashes
+
+
+def rensa_signatures(paragraphs: list[str]) -> np.ndarray:
+    return np.array([m.digest() for m in _rensa_minhashes(paragraphs)], dtype=np.uint32)
+
+
+def rensa_clusters(paragraphs: list[str]):
+    from rensa import RMinHashLSH
+
+    minhashes = _rensa_minhashes(paragraphs)
+    lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=16)
+    for i, m in enumerate(minhashes):
+        lsh.insert(i, m)
+    left, right = [], []
+    for i, m in enumerate(minhashes):
+        for j in lsh.query(m):
+            if j > i and m.jaccard(minhashes[j]) >= THRESHOLD:
+                left.append(i)
+                right.append(j)
+    return labels_from_pairs(len(paragraphs), left, right), np.array(left), np.array(right)
+
+
+# --- gaoya: MinHashStringIndex with its Rust word-bigram analyzer, parallel bulk insert and query ---
+
+def gaoya_clusters(paragraphs: list[str]):
+    from gaoya.minhash import MinHashStringIndex
+
+    index = MinHashStringIndex(hash_size=32, jaccard_threshold=THRESHOLD, num_bands=16, band_size=8,
+                               analyzer="word", lowercase=False, ngram_range=(2, 2))
+    ids = list(range(len(paragraphs)))
+    index.par_bulk_insert_docs(ids, paragraphs)
+    left, right = [], []
+    for i, found in enumerate(index.par_bulk_query(paragraphs)):
+        for j in found:
+            if j > i:
+                left.append(i)
+                right.append(j)
+    return labels_from_pairs(len(paragraphs), left, right), np.array(left), np.array(right)
+
+
+# name -> {task: function(paragraphs)}; gaoya 0.2's Python API exposes no signatures.
+SYSTEMS: dict[str, dict[str, Callable]] = {
+    "dedup (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2), "clusters": lambda p: dedup_clusters(p, 2)},
+    "dedup (1 core)": {"signatures": lambda p: dedup_signatures(p, 1), "clusters": lambda p: dedup_clusters(p, 1)},
+    "datasketch": {"signatures": datasketch_signatures, "clusters": datasketch_clusters},
+    "rensa": {"signatures": rensa_signatures, "clusters": rensa_clusters},
+    "gaoya": {"clusters": gaoya_clusters},
+}
