@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.8)
     args = parser.parse_args()
     texts = paragraphs("20newsgroups.jsonl.gz", limit=args.paragraphs)
-    config = DedupConfig(threshold=args.threshold, segmentation="blank-lines")
+    config = DedupConfig(threshold=args.threshold, segmentation="none")
     exact, near, sets, unique = true_pairs(texts, config)
     start = time.perf_counter()
     report = find_duplicates(texts, config=config)

@@ -135,15 +135,15 @@ def measure(system: str, task: str, texts_file: Path, repeats: int, workdir: Pat
 def accuracy(texts: list[str], result: dict, truth) -> tuple[float, float]:
     """(pair recall, edge precision) of one system's clusters against exact ground truth."""
     from benchmarks.accuracy import recall_of_labels
+    from dedup.normalize import normalize_all
     from dedup.verify import jaccard
 
     exact, near, sets, unique = truth
     recall = recall_of_labels(result["labels"], exact + near)
-    position = {}
-    for k, row in enumerate(unique):
-        position[texts[row]] = k
-    left = np.array([position[texts[i]] for i in result["left"].tolist()], dtype=np.int64)
-    right = np.array([position[texts[j]] for j in result["right"].tolist()], dtype=np.int64)
+    normalized = normalize_all(texts)
+    position = {normalized[row]: k for k, row in enumerate(unique)}
+    left = np.array([position[normalized[i]] for i in result["left"].tolist()], dtype=np.int64)
+    right = np.array([position[normalized[j]] for j in result["right"].tolist()], dtype=np.int64)
     same = left == right
     similarity = np.ones(len(left))
     similarity[~same] = jaccard(sets, left[~same], right[~same])
@@ -172,11 +172,11 @@ def compare(name: str, texts: list[str], systems: list[str], repeats: int, workd
     from dedup import DedupConfig
     from dedup.normalize import normalize_all
 
-    texts = [t for t in normalize_all(texts) if t]  # one paragraph each; "* * *" leaves nothing
-    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    texts = [t for t, n in zip(texts, normalize_all(texts)) if n]  # drop those that normalise to nothing
+    megabytes = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts) / 1e6
     texts_file = workdir / f"{name}.pkl"
     texts_file.write_bytes(pickle.dumps(texts))
-    truth = true_pairs(texts, DedupConfig(segmentation="blank-lines"))
+    truth = true_pairs(texts, DedupConfig(segmentation="none"))
     rows = []
     for system in systems:
         for task in ("signatures", "clusters"):
@@ -276,7 +276,7 @@ def main() -> None:
     parser.add_argument("--worker", nargs=5, metavar=("SYSTEM", "TASK", "DATA", "OUTPUT", "REPEATS"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat, no scale series")
-    parser.add_argument("--news", type=int, default=50_000, help="20newsgroups paragraphs")
+    parser.add_argument("--news", type=int, default=100_000, help="20newsgroups paragraphs")
     parser.add_argument("--wiki", type=int, default=12_500, help="Wikipedia paragraphs incl. planted copies")
     parser.add_argument("--scale", default="0.1,0.25,0.5,1", help="gutenberg fractions ('' to skip)")
     parser.add_argument("--repeats", type=int, default=3)

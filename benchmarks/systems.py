@@ -1,11 +1,12 @@
 """The systems compared by ``benchmarks.compare``, each used the way its documentation shows.
 
-Every system receives the same normalised paragraphs and must return, for
+Every system receives the same raw paragraphs and must return, for
 "signatures", one signature per paragraph, and for "clusters", a cluster label
 per paragraph plus the pairs it reported as duplicates (its edges). Baselines
-shingle in Python, word bigrams as this library does, and confirm LSH
-candidates with their own MinHash estimate, since none of them keeps the sets
-to verify exactly.
+normalise with ``dedup.normalize.normalize_all`` (so that all systems compare
+the same text), shingle in Python into word bigrams as this library does, and
+confirm LSH candidates with their own MinHash estimate, since none of them
+keeps the sets to verify exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ import numpy as np
 
 THRESHOLD = 0.8
 NUM_PERM = 128
+
+
+def normalized(paragraphs: list[str]) -> list[str]:
+    from dedup.normalize import normalize_all
+
+    return normalize_all(paragraphs)
 
 
 def word_bigrams(text: str) -> list[str]:
@@ -40,7 +47,7 @@ def dedup_signatures(paragraphs: list[str], n_jobs: int | None) -> np.ndarray:
 def dedup_clusters(paragraphs: list[str], n_jobs: int | None):
     from dedup import find_duplicates
 
-    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="blank-lines", n_jobs=n_jobs)
+    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="none", n_jobs=n_jobs)
     rows = np.arange(len(report.representative))
     copies = np.flatnonzero(report.exact & (report.representative != rows))
     left = np.concatenate([report.edges[0], copies])
@@ -54,7 +61,7 @@ def _datasketch_minhashes(paragraphs: list[str]):
     import xxhash
     from datasketch import MinHash
 
-    shingles = [[s.encode("utf-8") for s in word_bigrams(p)] for p in paragraphs]
+    shingles = [[s.encode("utf-8") for s in word_bigrams(p)] for p in normalized(paragraphs)]
     return MinHash.bulk(shingles, num_perm=NUM_PERM, hashfunc=xxhash.xxh32_intdigest)
 
 
@@ -85,7 +92,7 @@ def _rensa_minhashes(paragraphs: list[str]):
     from rensa import RMinHash
 
     minhashes = []
-    for p in paragraphs:
+    for p in normalized(paragraphs):
         m = RMinHash(num_perm=NUM_PERM, seed=42)
         m.update(word_bigrams(p))
         minhashes.append(m)
@@ -120,9 +127,10 @@ def gaoya_clusters(paragraphs: list[str]):
     index = MinHashStringIndex(hash_size=32, jaccard_threshold=THRESHOLD, num_bands=16, band_size=8,
                                analyzer="word", lowercase=False, ngram_range=(2, 2))
     ids = list(range(len(paragraphs)))
-    index.par_bulk_insert_docs(ids, paragraphs)
+    docs = normalized(paragraphs)
+    index.par_bulk_insert_docs(ids, docs)
     left, right = [], []
-    for i, found in enumerate(index.par_bulk_query(paragraphs)):
+    for i, found in enumerate(index.par_bulk_query(docs)):
         for j in found:
             if j > i:
                 left.append(i)

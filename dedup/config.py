@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 __all__ = ["DedupConfig", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
 
-SEGMENTATION_MODES = ("auto", "blank-lines", "lines", "wrapped")
+SEGMENTATION_MODES = ("auto", "blank-lines", "lines", "wrapped", "none")
 SHINGLE_UNITS = ("word", "char")
 UNICODE_FORMS = ("NFKC", "NFC", "NFKD", "NFD", None)
 
@@ -40,7 +40,8 @@ class DedupConfig:
         near-duplicates, in (0, 1].
     segmentation:
         How a text is cut into paragraphs: ``"auto"`` (default), ``"blank-lines"``,
-        ``"lines"`` or ``"wrapped"``; see :mod:`dedup.segment`.
+        ``"lines"``, ``"wrapped"``, or ``"none"`` (each text is one paragraph);
+        see :mod:`dedup.segment`.
     shingle:
         ``"word"`` (default) for word n-grams, ``"char"`` for character n-grams.
         In word mode, characters of scripts written without spaces (Chinese,
@@ -87,7 +88,7 @@ class DedupConfig:
     """
 
     threshold: float = 0.8
-    segmentation: Literal["auto", "blank-lines", "lines", "wrapped"] = "auto"
+    segmentation: Literal["auto", "blank-lines", "lines", "wrapped", "none"] = "auto"
     shingle: Literal["word", "char"] = "word"
     ngram: int | None = None
     min_tokens: int = 5

@@ -26,6 +26,8 @@ Modes
         closing up two percent.
 
     gives two paragraphs.
+``"none"``
+    Each text is one paragraph (for texts that are paragraphs already).
 ``"auto"`` (default)
     Blank lines always separate paragraphs. Within each block, a single line is a
     paragraph; lines that look hard-wrapped (most end mid-sentence at a similar
@@ -169,7 +171,7 @@ def separator_breaks(separator: str) -> int:
 
 
 def _spans(text: str, mode: str) -> list[tuple[int, int]]:
-    if not _LINE_BREAK.search(text):  # one line: the common case for scraped paragraphs
+    if mode == "none" or len(text.splitlines()) <= 1:  # one paragraph, or one line
         return [] if _is_blank(text) else [_trimmed(text, 0, len(text))]
     return [span for block in _blocks(text) for span in _block_spans(text, block, mode)]
 

@@ -12,7 +12,7 @@ from tests.helpers import needs_shared
 
 
 def check_against_oracle(texts, min_recall=0.98, **options):
-    config = DedupConfig(segmentation="blank-lines", **options)
+    config = DedupConfig(segmentation="none", **options)
     report = find_duplicates(texts, config=config)
     assert report.summary.paragraphs == len(texts)  # one paragraph per text
     exact, near, sets, unique = true_pairs(texts, config)

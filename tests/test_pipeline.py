@@ -176,7 +176,7 @@ documents = st.lists(
     st.tuples(st.sampled_from(PARAGRAPHS), separators).map("".join), max_size=10
 ).map("".join)
 corpora = st.lists(documents, max_size=5)
-modes = st.sampled_from(["auto", "blank-lines", "lines", "wrapped"])
+modes = st.sampled_from(["auto", "blank-lines", "lines", "wrapped", "none"])
 
 
 @given(corpora, modes)

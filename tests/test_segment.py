@@ -7,16 +7,17 @@ from hypothesis import strategies as st
 
 from dedup.segment import paragraph_spans, segment
 
-MODES = ["auto", "blank-lines", "lines", "wrapped"]
+MODES = ["auto", "blank-lines", "lines", "wrapped", "none"]
 
 
 def cut(text, mode="auto"):
     return [text[s:e] for s, e in paragraph_spans(text, mode)]
 
 
-def test_blank_lines_separate_paragraphs_in_every_mode():
+def test_blank_lines_separate_paragraphs_in_every_mode_but_none():
     text = "First one.\n\nSecond one.\n \t\nThird."
-    for mode in MODES:
+    assert cut(text, "none") == [text]
+    for mode in MODES[:-1]:
         assert cut(text, mode) == ["First one.", "Second one.", "Third."]
 
 
@@ -117,6 +118,7 @@ def test_spans_are_ordered_trimmed_and_lose_nothing(text, mode):
 @given(texts)
 def test_lines_mode_is_finest_and_blank_lines_mode_coarsest(text):
     counts = {mode: len(paragraph_spans(text, mode)) for mode in MODES}
+    assert counts["none"] == min(counts["blank-lines"], 1)
     assert counts["blank-lines"] <= counts["auto"] <= counts["lines"]
     assert counts["blank-lines"] <= counts["wrapped"] <= counts["lines"]
 
