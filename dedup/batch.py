@@ -108,6 +108,9 @@ def _map_batches(function: Callable, texts: Sequence[str], config: DedupConfig) 
     bounds = [0, *cuts.tolist(), len(texts)]
     batches = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     if workers > 1 and len(batches) > 1:
+        # A first tiny batch here builds the lookup tables (code-point maps,
+        # powers) that forked workers then inherit instead of each building them.
+        function(texts[:1], config)
         with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
             return list(pool.map(function, batches, [config] * len(batches))), bounds[:-1]
     return [function(batch, config) for batch in batches], bounds[:-1]

@@ -37,16 +37,14 @@ __all__ = ["normalize", "normalize_all"]
 @cache
 def _code_point_map(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
     """Steps 3 and 4 as arrays over all code points: what each becomes, and whether it goes."""
+    # Two letters per code point, e.g. "Lu", "Po", "Cf", scanned as one byte array.
+    letters = "".join(map(unicodedata.category, map(chr, range(sys.maxunicode + 1))))
+    major, minor = np.frombuffer(letters.encode("ascii"), dtype=np.uint8).reshape(-1, 2).T
+    deleted = (major == ord("C")) & (minor == ord("f"))
     replacement = np.arange(sys.maxunicode + 1, dtype=np.uint32)
-    deleted = np.zeros(sys.maxunicode + 1, dtype=bool)
-    folded = []
-    for code in range(sys.maxunicode + 1):
-        category = unicodedata.category(chr(code))
-        if category == "Cf":
-            deleted[code] = True
-        elif fold_punctuation and (category[0] in "PS" or category == "Cc"):
-            folded.append(code)
-    replacement[folded] = ord(" ")
+    if fold_punctuation:
+        folded = (major == ord("P")) | (major == ord("S")) | ((major == ord("C")) & (minor == ord("c")))
+        replacement[folded] = ord(" ")
     return replacement, deleted
 
 
