@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .config import DedupConfig
-from .hashing import fingerprint128
+from .hashing import fingerprints128
 from .minhash import signatures
 from .normalize import normalize_all
 from .segment import Paragraphs, segment
@@ -50,10 +50,14 @@ class ParagraphFeatures:
     signatures: np.ndarray
 
 
-def _fingerprint(raw: str, normalized: str) -> tuple[int, int]:
+def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
+    fingerprints = fingerprints128(normalized)
     # A paragraph that normalises to nothing ("* * *", "----") keeps its own
-    # characters as identity, so different separators do not match each other.
-    return fingerprint128("n" + normalized if normalized else "r" + " ".join(raw.split()))
+    # characters as identity (under another seed), so that different
+    # separators do not match each other.
+    empty = [i for i, text in enumerate(normalized) if not text]
+    fingerprints[empty] = fingerprints128((" ".join(raw[i].split()) for i in empty), seed=1)
+    return fingerprints
 
 
 def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
@@ -61,7 +65,7 @@ def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatu
     raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
                                              paragraphs.end.tolist())]
     normalized = normalize_all(raw, config.unicode_form, config.casefold, config.fold_punctuation)
-    fingerprints = np.array([_fingerprint(r, n) for r, n in zip(raw, normalized)], dtype=np.uint64).reshape(-1, 2)
+    fingerprints = _fingerprints(raw, normalized)
     shingles = shingle_sets(normalized, config.shingle, config.ngram_size)
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy,

@@ -7,10 +7,12 @@ hash computed in one process, run or Dask worker is the same in every other
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 import xxhash
 
-__all__ = ["FMIX64_MULTIPLIERS", "FOLD", "fmix64", "combine_columns", "fingerprint128"]
+__all__ = ["FMIX64_MULTIPLIERS", "FOLD", "fmix64", "combine_columns", "fingerprints128"]
 
 # MurmurHash3's 64-bit finalizer constants and the odd multiplier used to fold
 # a sequence of hashes into one; any odd 64-bit constant with good bit spread
@@ -48,7 +50,8 @@ def combine_columns(columns: list[np.ndarray]) -> np.ndarray:
         return fmix64(h)
 
 
-def fingerprint128(text: str) -> tuple[int, int]:
-    """xxh3-128 of a string as two 64-bit halves: the exact-duplicate fingerprint."""
-    value = xxhash.xxh3_128_intdigest(text.encode("utf-8", "surrogatepass"))
-    return value >> 64, value & 0xFFFFFFFFFFFFFFFF
+def fingerprints128(texts: Iterable[str], seed: int = 0) -> np.ndarray:
+    """``(n, 2)`` uint64: xxh3-128 of each string's UTF-8 bytes, the exact-duplicate fingerprint."""
+    digest = xxhash.xxh3_128_digest
+    joined = b"".join(digest(t.encode("utf-8", "surrogatepass"), seed) for t in texts)
+    return np.frombuffer(joined, dtype=">u8").astype(np.uint64).reshape(-1, 2)

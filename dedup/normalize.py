@@ -88,20 +88,22 @@ def normalize_all(
     form, its casefold is ``lower()``, and ``bytes.translate`` is one table
     lookup); the others are mapped together through one code-point array.
     """
-    ascii_table, ascii_deleted = _ascii_translation(fold_punctuation)
-    out: list[str] = []
-    wide: list[int] = []
-    for text in texts:
-        if text.isascii():
-            text = text.encode("ascii").translate(ascii_table, ascii_deleted).decode("ascii")
-            out.append(" ".join((text.lower() if casefold else text).split()))
-            continue
-        if unicode_form is not None:
-            text = unicodedata.normalize(unicode_form, text)
-        wide.append(len(out))
-        out.append(text.casefold() if casefold else text)
-    if wide:
-        mapped = _map_code_points([out[i] for i in wide], fold_punctuation)
-        for i, text in zip(wide, mapped):
-            out[i] = " ".join(text.split())
+    texts = texts if isinstance(texts, list) else list(texts)
+    out: list[str] = [""] * len(texts)
+    narrow = [i for i, text in enumerate(texts) if text.isascii()]
+    for i, text in zip(narrow, _normalize_ascii([texts[i] for i in narrow], casefold, fold_punctuation)):
+        out[i] = text
+    wide = [i for i, text in enumerate(texts) if not text.isascii()]
+    composed = [texts[i] if unicode_form is None else unicodedata.normalize(unicode_form, texts[i]) for i in wide]
+    mapped = _map_code_points([t.casefold() for t in composed] if casefold else composed, fold_punctuation)
+    for i, text in zip(wide, mapped):
+        out[i] = " ".join(text.split())
     return out
+
+
+def _normalize_ascii(texts: list[str], casefold: bool, fold_punctuation: bool) -> list[str]:
+    """Steps 3-5 on ASCII texts. (Joining them into one string first was measured slower.)"""
+    table, deleted = _ascii_translation(fold_punctuation)
+    if casefold:
+        return [" ".join(t.encode("ascii").translate(table, deleted).decode("ascii").lower().split()) for t in texts]
+    return [" ".join(t.encode("ascii").translate(table, deleted).decode("ascii").split()) for t in texts]

@@ -96,13 +96,16 @@ def _is_blank(line: str) -> bool:
     return not line.strip() or (">" in line and _BLANK_LINE.fullmatch(line) is not None)
 
 
-def _blocks(text: str) -> list[list[tuple[int, int]]]:
-    """Maximal runs of non-blank lines, each line as its (start, end) span."""
+def _blocks(lines: list[str]) -> list[list[tuple[int, int]]]:
+    """Maximal runs of non-blank lines, each line as its (start, end) span.
+
+    ``lines`` is ``text.splitlines(keepends=True)``: str.splitlines breaks at
+    exactly the line breaks listed in the module docstring.
+    """
     blocks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     position = 0
-    # str.splitlines breaks at exactly the line breaks listed in the module docstring.
-    for line in text.splitlines(keepends=True):
+    for line in lines:
         content = line.rstrip(_BREAK_CHARACTERS)  # one break, or "\r\n"
         if _is_blank(content):
             if current:
@@ -170,10 +173,21 @@ def separator_breaks(separator: str) -> int:
     return sum(2 if brk == "\u2029" else 1 for brk in _LINE_BREAK.findall(separator))
 
 
+def _whole(text: str) -> list[tuple[int, int]]:
+    """The text as one paragraph, trimmed; none if it is blank."""
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    if end <= start or (text[start] == ">" and _BLANK_LINE.fullmatch(text)):
+        return []
+    return [(start, end)]
+
+
 def _spans(text: str, mode: str) -> list[tuple[int, int]]:
-    if mode == "none" or len(text.splitlines()) <= 1:  # one paragraph, or one line
-        return [] if _is_blank(text) else [_trimmed(text, 0, len(text))]
-    return [span for block in _blocks(text) for span in _block_spans(text, block, mode)]
+    if mode == "none":
+        return _whole(text)
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= 1:
+        return _whole(text)
+    return [span for block in _blocks(lines) for span in _block_spans(text, block, mode)]
 
 
 def paragraph_spans(text: str, mode: str = "auto") -> np.ndarray:

@@ -1,7 +1,7 @@
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dedup.normalize import normalize, normalize_all
@@ -55,5 +55,7 @@ def slow_normalize(text, unicode_form, casefold, fold_punctuation):
 
 @given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text()), max_size=5),
        st.sampled_from(["NFKC", "NFC", None]), st.booleans(), st.booleans())
+@example(["a\x00b", "", " , ", "\x00"], "NFKC", True, True)
+@example(["", "  ", "x", ""], None, False, False)
 def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
     assert normalize_all(texts, form, fold, punct) == [slow_normalize(t, form, fold, punct) for t in texts]
