@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .config import DedupConfig
+from .arrays import first_occurrences
 from .hashing import fingerprints128
 from .minhash import signatures
 from .normalize import normalize_all
@@ -38,9 +39,11 @@ class ParagraphFeatures:
     """What the per-paragraph stages produce, one row per paragraph.
 
     ``fingerprints`` is ``(n, 2)`` uint64 (xxh3-128 of the normalised text);
-    ``shingles`` the shingle sets; ``fuzzy`` marks paragraphs long enough for
+    ``shingles`` the shingle sets, except that a copy of a paragraph earlier
+    in its batch has an empty set and no tokens (its first occurrence holds
+    them); ``fuzzy`` marks paragraphs with a set, long enough for
     near-duplicate matching, and ``signatures`` holds their MinHash
-    signatures, in row order.
+    signatures in row order.
     """
 
     paragraphs: Paragraphs
@@ -66,7 +69,9 @@ def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatu
                                              paragraphs.end.tolist())]
     normalized = normalize_all(raw, config.unicode_form, config.casefold, config.fold_punctuation)
     fingerprints = _fingerprints(raw, normalized)
-    shingles = shingle_sets(normalized, config.shingle, config.ngram_size)
+    # A copy of a paragraph earlier in the batch is neither shingled nor signed again.
+    firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
+    shingles = shingle_sets([normalized[i] for i in firsts], config.shingle, config.ngram_size).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy,
                              signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed))
@@ -82,7 +87,7 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
         np.concatenate([p.fingerprints for p in parts]),
         ShingleSets.concatenate([p.shingles for p in parts]),
         np.concatenate([p.fuzzy for p in parts]),
-        np.concatenate([p.signatures for p in parts]),
+        np.concatenate([p.signatures.T for p in parts], axis=1).T,  # stays permutation-major
     )
 
 

@@ -92,7 +92,12 @@ def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float 
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """``(n, bands)`` uint64: band ``k`` of each signature hashed to one key."""
+    """``(n, bands)`` uint64: band ``k`` of each signature hashed to one key.
+
+    Fastest when ``signatures`` is a transposed view of a permutation-major
+    array, as :func:`dedup.minhash.signatures` returns: each column is then
+    contiguous.
+    """
     keys = np.empty((len(signatures), bands), dtype=np.uint64)
     for k in range(bands):
         band = signatures[:, k * rows : (k + 1) * rows]
@@ -109,14 +114,14 @@ def buckets(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     bucket_parts, member_parts, next_id = [], [], 0
     for column in keys.T:
-        order = np.argsort(column, kind="stable")
-        sorted_keys = column[order]
-        group = np.cumsum(run_starts(sorted_keys)) - 1
-        sizes = np.bincount(group, minlength=1)
-        shared = sizes[group] >= 2
-        _, bucket = np.unique(group[shared], return_inverse=True)
+        order = np.argsort(column)  # unstable but fast; members are put in order below
+        group = np.cumsum(run_starts(column[order])) - 1
+        shared = np.bincount(group, minlength=1)[group] >= 2
+        member, group = order[shared], group[shared]
+        in_order = np.lexsort((member, group))
+        _, bucket = np.unique(group[in_order], return_inverse=True)
         bucket_parts.append(bucket.astype(np.int64) + next_id)
-        member_parts.append(order[shared].astype(np.int64))
+        member_parts.append(member[in_order].astype(np.int64))
         next_id += int(bucket.max()) + 1 if len(bucket) else 0
     if not bucket_parts:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)

@@ -89,11 +89,14 @@ def normalize_all(
     lookup); the others are mapped together through one code-point array.
     """
     texts = texts if isinstance(texts, list) else list(texts)
+    is_ascii = [text.isascii() for text in texts]
+    if all(is_ascii):
+        return _normalize_ascii(texts, casefold, fold_punctuation)
     out: list[str] = [""] * len(texts)
-    narrow = [i for i, text in enumerate(texts) if text.isascii()]
+    narrow = [i for i, flag in enumerate(is_ascii) if flag]
     for i, text in zip(narrow, _normalize_ascii([texts[i] for i in narrow], casefold, fold_punctuation)):
         out[i] = text
-    wide = [i for i, text in enumerate(texts) if not text.isascii()]
+    wide = [i for i, flag in enumerate(is_ascii) if not flag]
     composed = [texts[i] if unicode_form is None else unicodedata.normalize(unicode_form, texts[i]) for i in wide]
     mapped = _map_code_points([t.casefold() for t in composed] if casefold else composed, fold_punctuation)
     for i, text in zip(wide, mapped):

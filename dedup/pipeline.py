@@ -12,7 +12,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
-from .arrays import run_starts
+from .arrays import first_occurrences
 from .batch import paragraph_features, text_signatures
 from .cluster import components
 from .config import DedupConfig
@@ -71,16 +71,6 @@ def resolve_lsh(config: DedupConfig) -> LSHParams:
                          config.false_negative_weight)
 
 
-def first_occurrences(fingerprints: np.ndarray) -> np.ndarray:
-    """For each row, the first row with the same ``(n, 2)`` fingerprint."""
-    order = np.lexsort((fingerprints[:, 1], fingerprints[:, 0]))
-    starts = run_starts(fingerprints[order])
-    first = np.empty(len(order), dtype=np.int64)
-    # lexsort is stable, so each run of equal fingerprints begins at its smallest row.
-    first[order] = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-    return first
-
-
 def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
                     config: DedupConfig | None = None, **options: Any) -> Report:
     """Find every paragraph that repeats, exactly or nearly, an earlier one.
@@ -108,7 +98,7 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     first = first_occurrences(features.fingerprints)
     fuzzy_rows = np.flatnonzero(features.fuzzy)
     unique = first[fuzzy_rows] == fuzzy_rows  # exact copies never reach LSH
-    keys = band_keys(features.signatures[unique], lsh.bands, lsh.rows)
+    keys = band_keys(features.signatures.T[:, unique].T, lsh.bands, lsh.rows)  # keeps columns contiguous
     bucket, member = buckets(keys)
     left, right, edge_similarity = verified_pairs(features.shingles, bucket, fuzzy_rows[unique][member],
                                                   config.threshold)
@@ -118,7 +108,7 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     exact = first == first[representative]
     similarity = np.ones(rows)
     near = np.flatnonzero(~exact)
-    similarity[near] = jaccard(features.shingles, near, representative[near])
+    similarity[near] = jaccard(features.shingles, first[near], representative[near])
     return Report(config=config, lsh=lsh, ids=ids, texts=texts, paragraphs=features.paragraphs,
                   representative=representative, jaccard=similarity, exact=exact,
                   edges=(left, right, edge_similarity))

@@ -197,6 +197,8 @@ def paragraph_spans(text: str, mode: str = "auto") -> np.ndarray:
 
 def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
     """The paragraph table of a batch of texts."""
+    if mode == "none":
+        return _whole_texts(texts)
     per_text = [_spans(text, mode) for text in texts]
     counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
     spans = np.array([span for spans in per_text for span in spans], dtype=np.int64).reshape(-1, 2)
@@ -204,3 +206,15 @@ def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
     first = np.repeat(np.cumsum(counts) - counts, counts)
     return Paragraphs(doc=doc, index=np.arange(len(doc), dtype=np.int64) - first,
                       start=spans[:, 0].copy(), end=spans[:, 1].copy())
+
+
+def _whole_texts(texts: Sequence[str]) -> Paragraphs:
+    """``segment`` in mode ``"none"``, one array operation per step instead of a loop per text."""
+    start = np.array([len(t) - len(t.lstrip()) for t in texts], dtype=np.int64)
+    end = np.array([len(t.rstrip()) for t in texts], dtype=np.int64)
+    keep = end > start
+    for i in np.flatnonzero(keep).tolist():
+        if texts[i][start[i]] == ">":
+            keep[i] = not _BLANK_LINE.fullmatch(texts[i])
+    doc = np.flatnonzero(keep)
+    return Paragraphs(doc=doc, index=np.zeros(len(doc), dtype=np.int64), start=start[keep], end=end[keep])

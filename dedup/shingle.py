@@ -94,6 +94,14 @@ class ShingleSets:
         return ShingleSets(values=self.values[gather_positions(self.offsets, ids)],
                            offsets=offsets, token_counts=self.token_counts[ids])
 
+    def spread(self, rows: np.ndarray, count: int) -> ShingleSets:
+        """``count`` sets: these at positions ``rows`` (ascending), empty ones elsewhere."""
+        sizes = np.zeros(count, dtype=np.int64)
+        sizes[rows] = self.sizes
+        token_counts = np.zeros(count, dtype=np.int64)
+        token_counts[rows] = self.token_counts
+        return ShingleSets(self.values, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), token_counts)
+
     @staticmethod
     def concatenate(parts: Sequence[ShingleSets]) -> ShingleSets:
         """One batch holding the sets of ``parts`` in order."""

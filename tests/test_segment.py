@@ -129,3 +129,12 @@ def test_a_large_document_is_cut_in_linear_time():
     spans = paragraph_spans(text, "lines")
     assert len(spans) == 200_000
     assert np.all(spans[:, 1] - spans[:, 0] == len(line) - 1)
+
+
+@given(st.lists(texts, max_size=6), st.sampled_from(MODES))
+def test_batch_table_agrees_with_each_text_alone(batch, mode):
+    table = segment(batch, mode)
+    for doc, text in enumerate(batch):
+        rows = table.doc == doc
+        assert np.array_equal(np.stack([table.start[rows], table.end[rows]], axis=1), paragraph_spans(text, mode))
+        assert table.index[rows].tolist() == list(range(int(rows.sum())))

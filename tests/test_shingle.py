@@ -55,3 +55,11 @@ def test_take_and_unique_keep_each_set(texts, n):
     unique = sets.unique()
     for i in range(len(texts)):
         assert unique[i].tolist() == sorted(set(sets[i].tolist()))
+
+
+def test_spread_places_sets_among_empty_ones():
+    sets = shingle_sets(["a b c", "d e"], "word", 2)
+    spread = sets.spread(np.array([1, 3]), 5)
+    assert [len(spread[i]) for i in range(5)] == [0, 2, 0, 1, 0]
+    assert spread[1].tolist() == sets[0].tolist() and spread[3].tolist() == sets[1].tolist()
+    assert spread.token_counts.tolist() == [0, 3, 0, 2, 0]
