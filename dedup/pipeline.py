@@ -34,8 +34,21 @@ def read_documents(docs: Iterable[Document]) -> tuple[list, list[str]]:
     if isinstance(docs, (str, bytes)):
         raise TypeError(f"docs must be an iterable of texts, not a single {type(docs).__name__}; "
                         "wrap it in a list: [text]")
+    items = list(docs)
+    if all(type(item) is str for item in items):
+        return list(range(len(items))), items
+    if all(type(item) is tuple and len(item) == 2 and type(item[1]) is str and type(item[0]) in (str, int)
+           for item in items):
+        ids = [item[0] for item in items]
+        if len(set(ids)) == len(ids):
+            return ids, [item[1] for item in items]
+    return _checked_documents(items)
+
+
+def _checked_documents(items: list) -> tuple[list, list[str]]:
+    """:func:`read_documents` item by item, to name the first bad one."""
     ids, texts, seen, paired = [], [], {}, None
-    for position, item in enumerate(docs):
+    for position, item in enumerate(items):
         item_paired = isinstance(item, tuple)
         if paired is None:
             paired = item_paired
