@@ -1,10 +1,10 @@
 """Side-by-side benchmark: this library against datasketch, rensa and gaoya, in one run.
 
-For each data set, every system gets the same normalised paragraphs. Each
-(system, task) runs in a fresh subprocess: one warm-up on the first
-``WARMUP`` paragraphs, then ``--repeats`` timed runs over all of them; the
-median is reported with the subprocess's peak RSS (worker processes
-included). "signatures" is text -> MinHash signatures; "clusters" is text ->
+For each data set, every system gets the same raw paragraphs. Each timed
+run is a fresh subprocess: a warm-up on the first ``WARMUP`` paragraphs,
+then one run over all of them. Runs go round-robin over the systems,
+``--repeats`` rounds, and the median is reported with the largest peak RSS
+(of the process, and of its largest worker process if it has any). "signatures" is text -> MinHash signatures; "clusters" is text ->
 duplicate clusters (``find_duplicates`` for this library; LSH insert + query +
 MinHash-estimate check + union-find for the others). Pair recall and edge
 precision are measured against exact-Jaccard ground truth computed once by
@@ -115,6 +115,11 @@ def worker(system: str, task: str, data: Path, output: Path, repeats: int) -> No
 
 
 def measure(system: str, task: str, texts_file: Path, repeats: int, workdir: Path) -> dict:
+    """Median time over ``repeats`` rounds, each in a fresh subprocess, and the largest peak RSS.
+
+    Callers interleave systems within a round (see :func:`rounds`), so that a
+    machine that slows down or speeds up during the run affects all alike.
+    """
     output = workdir / f"{system.replace(' ', '_')}-{task}-{texts_file.stem}.npz"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.compare", "--worker", system, task, str(texts_file), str(output),
@@ -123,11 +128,24 @@ def measure(system: str, task: str, texts_file: Path, repeats: int, workdir: Pat
     if done.returncode != 0:
         raise RuntimeError(f"{system} {task} failed:\n{done.stderr}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["median"] = statistics.median(result["times"])
     if output.exists():
         with np.load(output) as saved:
             result.update({k: saved[k] for k in saved.files})
     return result
+
+
+def rounds(jobs: list[tuple[str, str, Path]], repeats: int, workdir: Path) -> list[dict]:
+    """For each (system, task, data) job: all times, median, peak RSS and its last output, round-robin."""
+    results = [{"times": [], "rss_mb": (0.0, 0.0)} for _ in jobs]
+    for _ in range(repeats):
+        for job, result in zip(jobs, results):
+            one = measure(*job, 1, workdir)
+            result["times"] += one.pop("times")
+            result["rss_mb"] = tuple(map(max, result["rss_mb"], one.pop("rss_mb")))
+            result.update(one)
+    for result in results:
+        result["median"] = statistics.median(result["times"])
+    return results
 
 
 # --- accuracy ---------------------------------------------------------------------------
@@ -177,32 +195,31 @@ def compare(name: str, texts: list[str], systems: list[str], repeats: int, workd
     texts_file = workdir / f"{name}.pkl"
     texts_file.write_bytes(pickle.dumps(texts))
     truth = true_pairs(texts, DedupConfig(segmentation="none"))
+    jobs = [(system, task, texts_file) for system in systems for task in ("signatures", "clusters")
+            if task in SYSTEMS[system]]
     rows = []
-    for system in systems:
-        for task in ("signatures", "clusters"):
-            if task not in SYSTEMS[system]:
-                continue
-            result = measure(system, task, texts_file, repeats, workdir)
-            row = {"data": name, "system": system, "task": task, "paragraphs": len(texts), "mb": megabytes,
-                   "seconds": result["median"],
-                   "rss_mb": result["rss_mb"][0], "worker_rss_mb": result["rss_mb"][1]}
-            if task == "clusters":
-                row["recall"], row["precision"] = accuracy(texts, result, truth)
-            rows.append(row)
-            print(f"  {name:10} {system:16} {task:10} {row['seconds']:8.3f} s", file=sys.stderr)
+    for (system, task, _), result in zip(jobs, rounds(jobs, repeats, workdir)):
+        row = {"data": name, "system": system, "task": task, "paragraphs": len(texts), "mb": megabytes,
+               "seconds": result["median"], "rss_mb": result["rss_mb"][0], "worker_rss_mb": result["rss_mb"][1]}
+        if task == "clusters":
+            row["recall"], row["precision"] = accuracy(texts, result, truth)
+        rows.append(row)
+        print(f"  {name:10} {system:16} {task:10} {row['seconds']:8.3f} s", file=sys.stderr)
     return rows
 
 
 def scale_series(fractions: list[float], repeats: int, workdir: Path) -> list[dict]:
-    rows = []
+    jobs, sizes = [], []
     for fraction in fractions:
         books = gutenberg_books(fraction)
         texts_file = workdir / f"gutenberg-{fraction}.pkl"
         texts_file.write_bytes(pickle.dumps(books))
-        result = measure("scale", "clusters", texts_file, repeats, workdir)
-        rows.append({"fraction": fraction, "books": len(books), "mb": sum(len(b.encode()) for b in books) / 1e6,
-                     "seconds": result["median"],
-                   "rss_mb": result["rss_mb"][0], "worker_rss_mb": result["rss_mb"][1]})
+        jobs.append(("scale", "clusters", texts_file))
+        sizes.append((len(books), sum(len(b.encode("utf-8")) for b in books) / 1e6))
+    rows = []
+    for fraction, (books, mb), result in zip(fractions, sizes, rounds(jobs, repeats, workdir)):
+        rows.append({"fraction": fraction, "books": books, "mb": mb, "seconds": result["median"],
+                     "rss_mb": result["rss_mb"][0], "worker_rss_mb": result["rss_mb"][1]})
         print(f"  gutenberg {fraction:.0%} {rows[-1]['seconds']:.1f} s", file=sys.stderr)
     return rows
 

@@ -11,6 +11,7 @@ below that, starting worker processes costs more than it saves.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ import numpy as np
 from .config import DedupConfig
 from .arrays import first_occurrences
 from .hashing import fingerprints128
+from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
 from .normalize import normalize_all
 from .segment import Paragraphs, segment
@@ -42,15 +44,16 @@ class ParagraphFeatures:
     ``shingles`` the shingle sets, except that a copy of a paragraph earlier
     in its batch has an empty set and no tokens (its first occurrence holds
     them); ``fuzzy`` marks paragraphs with a set, long enough for
-    near-duplicate matching, and ``signatures`` holds their MinHash
-    signatures in row order.
+    near-duplicate matching, and ``band_keys`` holds their LSH band keys
+    (``(fuzzy.sum(), bands)`` uint64, from their MinHash signatures) in row
+    order: band keys travel back from workers, not the 3.5x larger signatures.
     """
 
     paragraphs: Paragraphs
     fingerprints: np.ndarray
     shingles: ShingleSets
     fuzzy: np.ndarray
-    signatures: np.ndarray
+    band_keys: np.ndarray
 
 
 def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
@@ -73,8 +76,9 @@ def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatu
     firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
     shingles = shingle_sets([normalized[i] for i in firsts], config.shingle, config.ngram_size).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
-    return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy,
-                             signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed))
+    lsh = resolve_lsh(config)
+    keys = band_keys(signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed), lsh.bands, lsh.rows)
+    return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy, keys)
 
 
 def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
@@ -87,7 +91,7 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
         np.concatenate([p.fingerprints for p in parts]),
         ShingleSets.concatenate([p.shingles for p in parts]),
         np.concatenate([p.fuzzy for p in parts]),
-        np.concatenate([p.signatures.T for p in parts], axis=1).T,  # stays permutation-major
+        np.concatenate([p.band_keys for p in parts]),
     )
 
 
@@ -120,8 +124,14 @@ def _map_batches(function: Callable, texts: Sequence[str], config: DedupConfig) 
         # A first tiny batch here builds the lookup tables (code-point maps,
         # powers) that forked workers then inherit instead of each building them.
         function(texts[:1], config)
-        with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
-            return list(pool.map(function, batches, [config] * len(batches))), bounds[:-1]
+        # Frozen objects are left alone by the collector, so forked workers do
+        # not copy every page of the parent's heap just by collecting garbage.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
+                return list(pool.map(function, batches, [config] * len(batches))), bounds[:-1]
+        finally:
+            gc.unfreeze()
     return [function(batch, config) for batch in batches], bounds[:-1]
 
 

@@ -31,13 +31,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .arrays import run_starts
 from .hashing import combine_columns
 
-__all__ = ["LSHParams", "collision_probability", "optimal_bands", "band_keys", "buckets", "star_pairs"]
+if TYPE_CHECKING:
+    from .config import DedupConfig
+
+__all__ = ["LSHParams", "collision_probability", "optimal_bands", "lsh_params", "resolve_lsh", "band_keys",
+           "buckets", "star_pairs"]
 
 _GRID = 2000  # midpoint-rule intervals for the error areas; far finer than the curves vary
 
@@ -136,3 +141,11 @@ def star_pairs(bucket: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.n
     is_first = run_starts(bucket)
     centre_of = member[np.flatnonzero(is_first)][np.cumsum(is_first) - 1]
     return centre_of[~is_first], member[~is_first]
+
+
+def resolve_lsh(config: DedupConfig) -> LSHParams:
+    """The banding in force: the configured one, or the optimum for the threshold."""
+    if config.bands is not None:
+        return lsh_params(config.threshold, config.bands, config.rows)
+    return optimal_bands(config.threshold, config.num_perm, config.false_positive_weight,
+                         config.false_negative_weight)

@@ -16,11 +16,11 @@ from .arrays import first_occurrences
 from .batch import paragraph_features, text_signatures
 from .cluster import components
 from .config import DedupConfig
-from .lsh import LSHParams, band_keys, buckets, lsh_params, optimal_bands
+from .lsh import buckets, resolve_lsh
 from .report import Report
 from .verify import jaccard, verified_pairs
 
-__all__ = ["find_duplicates", "deduplicate", "paragraph_signatures", "read_documents", "resolve_lsh"]
+__all__ = ["find_duplicates", "deduplicate", "paragraph_signatures", "read_documents"]
 
 Document = str | tuple[Hashable, str]
 
@@ -76,14 +76,6 @@ def _checked_documents(items: list) -> tuple[list, list[str]]:
     return ids, texts
 
 
-def resolve_lsh(config: DedupConfig) -> LSHParams:
-    """The banding in force: the configured one, or the optimum for the threshold."""
-    if config.bands is not None:
-        return lsh_params(config.threshold, config.bands, config.rows)
-    return optimal_bands(config.threshold, config.num_perm, config.false_positive_weight,
-                         config.false_negative_weight)
-
-
 def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
                     config: DedupConfig | None = None, **options: Any) -> Report:
     """Find every paragraph that repeats, exactly or nearly, an earlier one.
@@ -111,8 +103,7 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     first = first_occurrences(features.fingerprints)
     fuzzy_rows = np.flatnonzero(features.fuzzy)
     unique = first[fuzzy_rows] == fuzzy_rows  # exact copies never reach LSH
-    keys = band_keys(features.signatures.T[:, unique].T, lsh.bands, lsh.rows)  # keeps columns contiguous
-    bucket, member = buckets(keys)
+    bucket, member = buckets(features.band_keys[unique])
     left, right, edge_similarity = verified_pairs(features.shingles, bucket, fuzzy_rows[unique][member],
                                                   config.threshold)
 
