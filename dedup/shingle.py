@@ -58,8 +58,14 @@ SCRIPTIO_CONTINUA = (
 TOKEN_BASE = 0xD6E8FEB86659FD93  # odd, so invertible modulo 2^64
 _BASE = np.uint64(TOKEN_BASE)
 _BASE_INVERSE = np.uint64(pow(TOKEN_BASE, -1, 1 << 64))
-# str.isspace() for every code point that has it (none lies above U+3000).
-_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
+# What each code point of the Basic Multilingual Plane is to the tokenizer:
+# whitespace (str.isspace(); none lies above U+3000), a token character, or a
+# character that is a token alone. Above the BMP only Han extensions are alone.
+_TOKEN, _SPACE, _ALONE = 0, 1, 2
+_BMP_KIND = np.zeros(0x10000, dtype=np.uint8)
+_BMP_KIND[[c for c in range(0x3001) if chr(c).isspace()]] = _SPACE
+for _lo, _hi in SCRIPTIO_CONTINUA:
+    _BMP_KIND[_lo : min(_hi, 0xFFFF) + 1] = _ALONE
 # Code points per kernel call: ~2 MB per uint64 temporary, measured fastest.
 _KERNEL_CHARS = 1 << 18
 
@@ -151,10 +157,13 @@ def _token_bounds(code_points: np.ndarray, separator: np.ndarray, unit: str) -> 
     if unit == "char":
         starts = np.flatnonzero(~separator)
         return starts, starts + 1
-    in_token = ~_IS_SPACE[np.minimum(code_points, len(_IS_SPACE) - 1)] | (code_points >= len(_IS_SPACE))
-    alone = np.zeros(len(code_points), dtype=bool)
-    for lo, hi in SCRIPTIO_CONTINUA:
-        alone |= (code_points >= lo) & (code_points <= hi)
+    kind = _BMP_KIND[np.minimum(code_points, 0xFFFF)]
+    if len(code_points) and code_points.max() > 0xFFFF:
+        astral = code_points > 0xFFFF
+        kind[astral] = _TOKEN
+        for lo, hi in SCRIPTIO_CONTINUA:
+            kind[astral & (code_points >= lo) & (code_points <= hi)] = _ALONE
+    in_token, alone = kind != _SPACE, kind == _ALONE
     before = np.concatenate([[False], in_token[:-1]])
     after = np.concatenate([in_token[1:], [False]])
     alone_before = np.concatenate([[False], alone[:-1]])
