@@ -4,8 +4,9 @@ For each data set, every system gets the same raw paragraphs. Each timed
 run is a fresh subprocess: a warm-up on the first ``WARMUP`` paragraphs,
 then one run over all of them. Runs go round-robin over the systems,
 ``--repeats`` rounds, and the median is reported with the largest peak RSS
-(of the process, and of its largest worker process if it has any). "signatures" is text -> MinHash signatures; "clusters" is text ->
-duplicate clusters (``find_duplicates`` for this library; LSH insert + query +
+(of the process, and of its largest worker process if it has any).
+"signatures" is text -> MinHash signatures; "clusters" is text -> duplicate
+clusters (``find_duplicates`` for this library; LSH insert + query +
 MinHash-estimate check + union-find for the others). Pair recall and edge
 precision are measured against exact-Jaccard ground truth computed once by
 ``dedup.reference.exact_pairs`` over the same shingles.
@@ -174,11 +175,8 @@ def accuracy(texts: list[str], result: dict, truth) -> tuple[float, float]:
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    import datasketch
-    import gaoya
-    import rensa  # noqa: F401
-
     from importlib.metadata import version
+
     return (f"{cpu}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}, "
             f"numpy {np.__version__}, datasketch {version('datasketch')}, rensa {version('rensa')}, "
             f"gaoya {version('gaoya')}")

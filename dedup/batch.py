@@ -77,7 +77,8 @@ def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatu
     shingles = shingle_sets([normalized[i] for i in firsts], config.shingle, config.ngram_size).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     lsh = resolve_lsh(config)
-    keys = band_keys(signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed), lsh.bands, lsh.rows)
+    signed = signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed)
+    keys = band_keys(signed, lsh.bands, lsh.rows)
     return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy, keys)
 
 
