@@ -235,7 +235,8 @@ def tables(rows: list[dict], scale: list[dict]) -> str:
             ours = next(r for r in group if r["system"] == "dedup (2 cores)")
             n, mb = group[0]["paragraphs"], group[0]["mb"]
             lines += [f"**{data}, text -> {task}** ({n:,} paragraphs, {mb:.1f} MB)", ""]
-            head = "| system | median s | paragraphs/s | MB/s | peak RSS MB (main / worker) | dedup (2 cores) speed-up |"
+            head = ("| system | median s | paragraphs/s | MB/s | peak RSS MB (main / worker) "
+                    "| dedup (2 cores) speed-up |")
             rule = "|---|---|---|---|---|---|"
             if task == "clusters":
                 head += " pair recall | edge precision |"
