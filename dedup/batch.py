@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -99,14 +100,17 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
 def _workers(config: DedupConfig, total_chars: int) -> int:
     if config.n_jobs is not None:
         return config.n_jobs
-    return len(os.sched_getaffinity(0)) if total_chars >= PARALLEL_MIN_CHARS else 1
+    if total_chars < PARALLEL_MIN_CHARS:
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _start_method():
     # fork starts fastest and, unlike spawn and forkserver, does not re-run the
     # user's main script (which would need an ``if __name__ == "__main__"``
-    # guard); but forking a process that runs other threads can deadlock.
-    if "fork" in get_all_start_methods() and threading.active_count() == 1:
+    # guard); but forking a process that runs other threads can deadlock, and
+    # on macOS system libraries do not survive it.
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
         return get_context("fork")
     return get_context("forkserver" if "forkserver" in get_all_start_methods() else "spawn")
 
@@ -122,9 +126,9 @@ def _map_batches(function: Callable, texts: Sequence[str], config: DedupConfig) 
     bounds = [0, *cuts.tolist(), len(texts)]
     batches = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     if workers > 1 and len(batches) > 1:
-        # A first tiny batch here builds the lookup tables (code-point maps,
-        # powers) that forked workers then inherit instead of each building them.
-        function(texts[:1], config)
+        # A tiny batch here builds the lookup tables (code-point maps, powers)
+        # that forked workers then inherit instead of each building them.
+        function(["warm up"], config)
         # Frozen objects are left alone by the collector, so forked workers do
         # not copy every page of the parent's heap just by collecting garbage.
         gc.freeze()

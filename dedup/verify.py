@@ -30,10 +30,12 @@ from .arrays import run_starts
 from .lsh import star_pairs
 from .shingle import ShingleSets, gather_positions
 
-__all__ = ["jaccard", "verified_pairs"]
+__all__ = ["MAX_PEELING_ROUNDS", "jaccard", "verified_pairs"]
 
 # Shingle values gathered per batch of pairs: bounds the sort's temporaries.
 _BATCH_VALUES = 1 << 22
+# Star rounds per bucket; near-duplicate buckets settle in one or two.
+MAX_PEELING_ROUNDS = 32
 
 
 def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -68,17 +70,22 @@ def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarra
     return out
 
 
-def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray,
-                   threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, threshold: float,
+                   max_rounds: int = MAX_PEELING_ROUNDS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``(i, j)``, ``i < j``, of bucket-mates with Jaccard >= ``threshold``, and that Jaccard.
 
     ``bucket`` and ``member`` are as returned by :func:`dedup.lsh.buckets`. Each
-    distinct pair is verified once, however many buckets propose it.
+    distinct pair is verified once, however many buckets propose it. A bucket
+    is peeled ``max_rounds`` times at most: a large family of paragraphs that
+    share a band but are not near-duplicates of each other (templated text)
+    would otherwise cost one round per member, quadratic in the bucket size.
     """
     n = np.int64(len(sets))
     checked_keys = np.empty(0, dtype=np.int64)
     checked_similarity = np.empty(0, dtype=np.float64)
-    while len(member):
+    for _ in range(max_rounds):
+        if not len(member):
+            break
         centre, other = star_pairs(bucket, member)
         keys = np.minimum(centre, other) * n + np.maximum(centre, other)
         new_keys = np.setdiff1d(keys, checked_keys)
