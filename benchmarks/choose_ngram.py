@@ -19,26 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.corpora import paragraphs
+from benchmarks.corpora import paragraphs, with_word_edits
 from dedup.normalize import normalize
 from dedup.reference import exact_pairs
 from dedup.shingle import shingle_sets
 from dedup.verify import jaccard
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def edited(words: list[str], edits: int, vocabulary: list[str], rng: random.Random) -> list[str]:
-    words = list(words)
-    for _ in range(edits):
-        kind, at = rng.choice("sid"), rng.randrange(len(words))
-        if kind == "s":
-            words[at] = rng.choice(vocabulary)
-        elif kind == "i":
-            words.insert(at, rng.choice(vocabulary))
-        elif len(words) > 1:
-            del words[at]
-    return words
 
 
 def main() -> None:
@@ -55,7 +42,7 @@ def main() -> None:
     for n in range(1, 7):
         pos = []
         for k in range(1, 6):
-            variants = [" ".join(edited(p.split(), k, vocabulary, rng)) for p in sample]
+            variants = [" ".join(with_word_edits(p.split(), k, vocabulary, rng)) for p in sample]
             sets = shingle_sets(sample + variants, "word", n)
             ids = np.arange(len(sample))
             pos.append(float(np.mean(jaccard(sets, ids, ids + len(sample)) >= args.threshold)))

@@ -50,24 +50,14 @@ def news_paragraphs(limit: int) -> list[str]:
 
 def planted_wikipedia(limit: int, seed: int = 0) -> list[str]:
     """Wikipedia paragraphs plus copies of a quarter of them with 1-5 word edits, shuffled."""
-    from benchmarks.corpora import paragraphs
+    from benchmarks.corpora import paragraphs, with_word_edits
 
     rng = random.Random(seed)
     base = paragraphs("wikipedia_vital_en.jsonl.gz", min_words=10)[: int(limit * 0.8)]
     vocabulary = sorted({w for p in base[:2000] for w in p.split()})
     out = list(base)
     for text in rng.sample(base, min(len(base), limit - len(base))):
-        words = text.split()
-        for _ in range(rng.randint(1, 5)):
-            at = rng.randrange(len(words))
-            kind = rng.choice("sid")
-            if kind == "s":
-                words[at] = rng.choice(vocabulary)
-            elif kind == "i":
-                words.insert(at, rng.choice(vocabulary))
-            elif len(words) > 1:
-                del words[at]
-        out.append(" ".join(words))
+        out.append(" ".join(with_word_edits(text.split(), rng.randint(1, 5), vocabulary, rng)))
     rng.shuffle(out)
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 from itertools import islice
 from pathlib import Path
 from typing import Iterator
@@ -34,3 +35,17 @@ def paragraphs(name: str, limit: int | None = None, min_words: int = 0) -> list[
         if limit is not None and len(out) >= limit:
             return out[:limit]
     return out
+
+
+def with_word_edits(words: list[str], edits: int, vocabulary: list[str], rng: random.Random) -> list[str]:
+    """``words`` after ``edits`` random edits: substitute, insert or delete one word each."""
+    words = list(words)
+    for _ in range(edits):
+        kind, at = rng.choice("sid"), rng.randrange(len(words))
+        if kind == "s":
+            words[at] = rng.choice(vocabulary)
+        elif kind == "i":
+            words.insert(at, rng.choice(vocabulary))
+        elif len(words) > 1:
+            del words[at]
+    return words

@@ -36,6 +36,18 @@ def labels_from_pairs(n: int, left, right) -> np.ndarray:
     return components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
 
 
+def confirmed_candidates(query: Callable, minhashes: list):
+    """Labels and pairs from querying an LSH index with every MinHash and keeping
+    the candidates whose estimated Jaccard reaches the threshold."""
+    left, right = [], []
+    for i, m in enumerate(minhashes):
+        for j in query(m):
+            if j > i and m.jaccard(minhashes[j]) >= THRESHOLD:
+                left.append(i)
+                right.append(j)
+    return labels_from_pairs(len(minhashes), left, right), np.array(left), np.array(right)
+
+
 # --- this library --------------------------------------------------------------
 
 def dedup_signatures(paragraphs: list[str], n_jobs: int | None) -> np.ndarray:
@@ -77,13 +89,7 @@ def datasketch_clusters(paragraphs: list[str]):
     with lsh.insertion_session() as session:
         for i, m in enumerate(minhashes):
             session.insert(i, m)
-    left, right = [], []
-    for i, m in enumerate(minhashes):
-        for j in lsh.query(m):
-            if j > i and m.jaccard(minhashes[j]) >= THRESHOLD:
-                left.append(i)
-                right.append(j)
-    return labels_from_pairs(len(paragraphs), left, right), np.array(left), np.array(right)
+    return confirmed_candidates(lsh.query, minhashes)
 
 
 # --- rensa: RMinHash per text from Python word shingles, RMinHashLSH insert then query ---
@@ -110,13 +116,7 @@ def rensa_clusters(paragraphs: list[str]):
     lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=16)
     for i, m in enumerate(minhashes):
         lsh.insert(i, m)
-    left, right = [], []
-    for i, m in enumerate(minhashes):
-        for j in lsh.query(m):
-            if j > i and m.jaccard(minhashes[j]) >= THRESHOLD:
-                left.append(i)
-                right.append(j)
-    return labels_from_pairs(len(paragraphs), left, right), np.array(left), np.array(right)
+    return confirmed_candidates(lsh.query, minhashes)
 
 
 # --- gaoya: MinHashStringIndex with its Rust word-bigram analyzer, parallel bulk insert and query ---
