@@ -1,7 +1,11 @@
 """Slow, obvious references that the fast paths are tested and measured against.
 
-:func:`reference_shingles` computes a paragraph's shingle set one character at
-a time in plain Python, exactly as :mod:`dedup.shingle` defines it.
+:func:`reference_normalize` applies the normalisation steps one character at a
+time; :func:`reference_shingles` computes a paragraph's shingle set in plain
+Python integers, exactly as :mod:`dedup.shingle` defines it;
+:func:`reference_representatives` runs the whole near-duplicate search the
+slow way (Python sets, ``datasketch.MinHash``, dictionaries of bands, textbook
+union-find), the same algorithm as :func:`dedup.find_duplicates`.
 
 :func:`exact_pairs` returns every pair of sets with Jaccard >= ``threshold``,
 with no sampling or hashing error, using *prefix filtering*: order shingles
@@ -22,20 +26,40 @@ Example
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 
-import re
-
 from .arrays import run_starts
+from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
+from .lsh import resolve_lsh
 from .shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
-from .verify import jaccard
+from .verify import MAX_PEELING_ROUNDS, jaccard
 
-__all__ = ["reference_tokens", "reference_shingles", "exact_pairs"]
+__all__ = ["reference_normalize", "reference_tokens", "reference_shingles", "reference_representatives",
+           "exact_pairs"]
 
 _MASK = (1 << 64) - 1
 _ALONE = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in SCRIPTIO_CONTINUA)
 _WORD = re.compile(f"[{_ALONE}]|[^\\s{_ALONE}]+")
+
+
+def reference_normalize(text: str, unicode_form: str | None = "NFKC", casefold: bool = True,
+                        fold_punctuation: bool = True) -> str:
+    """The steps of :mod:`dedup.normalize`, one after another, character by character."""
+    if unicode_form is not None:
+        text = unicodedata.normalize(unicode_form, text)
+    if casefold:
+        text = text.casefold()
+    out = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category == "Cf":
+            continue
+        out.append(" " if fold_punctuation and (category[0] in "PS" or category == "Cc") else character)
+    return " ".join("".join(out).split())
 
 
 def reference_tokens(text: str, unit: str) -> list[str]:
@@ -101,3 +125,53 @@ def exact_pairs(sets: ShingleSets, threshold: float) -> tuple[np.ndarray, np.nda
     left, right = keys // len(sets), keys % len(sets)
     keep = jaccard(sets, left, right) >= threshold
     return left[keep], right[keep]
+
+
+def reference_representatives(paragraphs: list[str], config: DedupConfig) -> list[int]:
+    """For each non-blank text, taken whole as one paragraph, its cluster's earliest member."""
+    from datasketch import MinHash
+
+    lsh = resolve_lsh(config)
+    n = len(paragraphs)
+    normalized = [reference_normalize(p, config.unicode_form, config.casefold, config.fold_punctuation)
+                  for p in paragraphs]
+    identity = [("n", t) if t else ("r", " ".join(p.split())) for p, t in zip(paragraphs, normalized)]
+    first: dict = {}
+    for row, key in enumerate(identity):
+        first.setdefault(key, row)
+    sets = {row: reference_shingles(normalized[row], config.shingle, config.ngram_size)
+            for row in set(first.values())}
+    fuzzy = [row for row in sorted(sets) if sets[row]
+             and len(reference_tokens(normalized[row], config.shingle)) >= config.min_tokens]
+
+    buckets: dict = {}
+    for row in fuzzy:
+        m = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=lambda v: v)
+        m.update_batch([h & 0xFFFFFFFF for h in sets[row]])
+        for band in range(lsh.bands):
+            key = (band, tuple(m.hashvalues[band * lsh.rows:(band + 1) * lsh.rows].tolist()))
+            buckets.setdefault(key, []).append(row)
+
+    def similar(a: int, b: int) -> bool:
+        return len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= config.threshold
+
+    edges = [(row, first[key]) for row, key in enumerate(identity) if first[key] != row]
+    for members in buckets.values():
+        for _ in range(MAX_PEELING_ROUNDS):
+            if len(members) < 2:
+                break
+            centre, rest = members[0], members[1:]
+            edges += [(centre, m) for m in rest if similar(centre, m)]
+            members = [m for m in rest if not similar(centre, m)]
+
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return [root(x) for x in range(n)]
