@@ -181,7 +181,7 @@ class Report:
             duplicate_paragraphs=int(dup.sum()),
             exact_duplicates=int((dup & self.exact).sum()),
             near_duplicates=int((dup & ~self.exact).sum()),
-            clusters=len(self.clusters),
+            clusters=len(np.unique(self.representative[dup])),
             repeated_blocks=len(self.repeated_blocks),
             documents_with_duplicates=len(np.unique(p.doc[dup])),
             characters=int(lengths.sum()),
