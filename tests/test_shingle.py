@@ -63,3 +63,26 @@ def test_spread_places_sets_among_empty_ones():
     assert [len(spread[i]) for i in range(5)] == [0, 2, 0, 1, 0]
     assert spread[1].tolist() == sets[0].tolist() and spread[3].tolist() == sets[1].tolist()
     assert spread.token_counts.tolist() == [0, 3, 0, 2, 0]
+
+
+@given(st.lists(any_text, max_size=10), st.integers(1, 40), st.sampled_from(["word", "char"]))
+def test_kernel_runs_of_any_size_give_the_same_sets(texts, kernel_chars, unit):
+    import dedup.shingle as shingle_module
+
+    whole = shingle_sets(texts, unit, 2)
+    original = shingle_module._KERNEL_CHARS
+    shingle_module._KERNEL_CHARS = kernel_chars  # many kernel calls, paragraphs split across none
+    try:
+        runs = shingle_sets(texts, unit, 2)
+    finally:
+        shingle_module._KERNEL_CHARS = original
+    assert [runs[i].tolist() for i in range(len(texts))] == [whole[i].tolist() for i in range(len(texts))]
+
+
+def test_a_paragraph_longer_than_the_cached_power_tables():
+    import dedup.shingle as shingle_module
+
+    long_token = "ab" * shingle_module._KERNEL_CHARS  # one token of a million characters
+    text = f"start {long_token} middle {long_token[::-1]} end"
+    assert len(text) > 2 * shingle_module._KERNEL_CHARS
+    assert set(shingle_sets([text], "word", 2)[0].tolist()) == reference_shingles(text, "word", 2)
