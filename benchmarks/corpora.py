@@ -10,9 +10,9 @@ import gzip
 import json
 import os
 import random
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
 
 from dedup.segment import paragraph_spans
 

@@ -11,7 +11,7 @@ keeps the sets to verify exactly.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -15,15 +15,15 @@ import gc
 import os
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
-from typing import Callable, Sequence
 
 import numpy as np
 
-from .config import DedupConfig
 from .arrays import first_occurrences
+from .config import DedupConfig
 from .hashing import fingerprints128
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures

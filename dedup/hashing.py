@@ -7,7 +7,7 @@ hash computed in one process, run or Dask worker is the same in every other
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import xxhash

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
-from typing import Iterable
 
 import numpy as np
 

@@ -7,8 +7,8 @@ verify -> cluster -> report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Hashable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass
 from functools import cached_property
-from typing import Any, Hashable
+from typing import Any
 
 import numpy as np
 

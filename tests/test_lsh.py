@@ -2,7 +2,14 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.lsh import band_keys, buckets, collision_probability, lsh_params, optimal_bands, star_pairs
+from dedup.lsh import (
+    band_keys,
+    buckets,
+    collision_probability,
+    lsh_params,
+    optimal_bands,
+    star_pairs,
+)
 
 
 def test_error_areas_match_closed_form_for_one_row():

@@ -1,8 +1,8 @@
 import json
-from pathlib import Path
 import subprocess
 import sys
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 import pytest
