@@ -8,7 +8,8 @@ real.
 
 :func:`verified_pairs` walks the LSH buckets as *peeled stars*: each bucket's
 first member is checked against every other member; members that fail form the
-bucket again with the next member as centre, until none are left. A bucket of
+bucket again with the next member as centre, until none are left (or
+``MAX_PEELING_ROUNDS`` rounds have passed). A bucket of
 near-duplicates costs one pass (linear, not quadratic), and a member that
 shares a bucket with a dissimilar centre still meets its real duplicates.
 
