@@ -143,12 +143,10 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
     """Each text with every paragraph that repeats an earlier one removed.
 
     Takes the same arguments as :func:`find_duplicates`; every character other
-    than the removed paragraphs and one separator each is kept. Removing a
-    paragraph can, rarely, change how its neighbours are cut (``"auto"`` mode
-    may then see a block of lines as hard-wrapped, and join lines into a
-    paragraph that repeats an earlier one); such texts go through another
-    pass, so the result is idempotent: ``deduplicate`` of its own output
-    returns it unchanged.
+    than the removed paragraphs and one separator each is kept (but for a
+    blank line that can set kept paragraphs apart, see :mod:`dedup.clean`).
+    The result is cut into exactly the kept paragraphs, so ``deduplicate`` of
+    its own output returns it unchanged.
 
     Example
     -------
@@ -160,10 +158,4 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
     if threshold is not None:
         options["threshold"] = threshold
     config = DedupConfig.from_options(config, **options)
-    ids, texts = read_documents(docs)
-    while True:
-        report = find_duplicates(zip(ids, texts), config=config)
-        cleaned = report.cleaned_texts()
-        if report.cut_identically(cleaned):
-            return cleaned
-        texts = cleaned
+    return find_duplicates(docs, config=config).cleaned_texts()

@@ -13,7 +13,7 @@ import numpy as np
 from .clean import remove_paragraphs
 from .config import DedupConfig
 from .lsh import LSHParams
-from .segment import Paragraphs, paragraph_spans
+from .segment import Paragraphs
 
 __all__ = ["Member", "Cluster", "RepeatedBlock", "Summary", "Report"]
 
@@ -194,25 +194,9 @@ class Report:
         p = self.paragraphs
         bounds = np.searchsorted(p.doc, np.arange(len(self._texts) + 1))
         spans = np.stack([p.start, p.end], axis=1)
-        return [remove_paragraphs(text, spans[a:b], self.is_duplicate[a:b])
+        mode = self.config.segmentation
+        return [remove_paragraphs(text, spans[a:b], self.is_duplicate[a:b], mode)
                 for text, a, b in zip(self._texts, bounds[:-1], bounds[1:])]
-
-    def cut_identically(self, cleaned: list[str]) -> bool:
-        """Whether each cleaned text segments into exactly its kept paragraphs.
-
-        When it does, another :func:`~dedup.find_duplicates` pass over the
-        cleaned texts finds nothing more: every kept paragraph represents its
-        cluster, and representatives that share an LSH bucket were already
-        checked against each other.
-        """
-        p, mode = self.paragraphs, self.config.segmentation
-        for doc in np.unique(p.doc[self.is_duplicate]).tolist():
-            rows = np.flatnonzero((p.doc == doc) & ~self.is_duplicate)
-            text = self._texts[doc]
-            kept = [text[s:e] for s, e in zip(p.start[rows].tolist(), p.end[rows].tolist())]
-            if kept != [cleaned[doc][s:e] for s, e in paragraph_spans(cleaned[doc], mode).tolist()]:
-                return False
-        return True
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat record per cluster member, ready for ``pandas.DataFrame``."""

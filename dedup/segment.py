@@ -35,6 +35,11 @@ Modes
     (``"lines"``). Deciding per block keeps the choice local: removing a paragraph
     elsewhere never changes how a block is cut.
 
+In ``"auto"`` and ``"wrapped"`` mode every paragraph of several lines is cut
+again on its own until it stands: a paragraph, alone in a block, is cut into
+exactly itself. This is what lets :mod:`dedup.clean` remove paragraphs without
+changing how the others are cut.
+
 Line breaks are ``\\n``, ``\\r\\n``, ``\\r``, ``\\v``, ``\\f``, ``\\x1c-\\x1e``, ``\\x85``
 and U+2028; U+2029 ends a paragraph like a blank line. A line holding only
 whitespace and ``>`` quote markers is blank, so quoted e-mail paragraphs split
@@ -60,7 +65,7 @@ import numpy as np
 
 __all__ = ["Paragraphs", "paragraph_spans", "segment", "separator_breaks"]
 
-_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _BLANK_LINE = re.compile(r"[\s>]*")
 _CLOSERS = "\"'”’»)]*_"
@@ -163,14 +168,19 @@ def _block_spans(text: str, block: list[tuple[int, int]], mode: str) -> list[tup
     lines = [text[s:e].rstrip() for s, e in block]
     if mode == "wrapped" or _looks_wrapped(lines):
         starts = _wrapped_starts(lines)
+        if len(starts) == 1:
+            return [_trimmed(text, block[0][0], block[-1][1])]
+        # Each paragraph is cut again as a block of its own, so that every
+        # paragraph, standing alone, is cut into itself: removing its
+        # neighbours (see dedup.clean) can then never re-cut it.
         ends = starts[1:] + [len(block)]
-        return [_trimmed(text, block[a][0], block[b - 1][1]) for a, b in zip(starts, ends)]
+        return [span for a, b in zip(starts, ends) for span in _block_spans(text, block[a:b], mode)]
     return [_trimmed(text, s, e) for s, e in block]
 
 
 def separator_breaks(separator: str) -> int:
     """How strongly a separator divides: its line breaks, U+2029 counting as two."""
-    return sum(2 if brk == "\u2029" else 1 for brk in _LINE_BREAK.findall(separator))
+    return sum(2 if brk == "\u2029" else 1 for brk in LINE_BREAK.findall(separator))
 
 
 def _whole(text: str) -> list[tuple[int, int]]:
