@@ -9,9 +9,9 @@
 
 from .config import DedupConfig
 from .lsh import LSHParams
-from .pipeline import deduplicate, find_duplicates, paragraph_signatures
+from .pipeline import deduplicate, find_duplicates, find_duplicates_streaming, paragraph_signatures
 from .report import Cluster, Member, RepeatedBlock, Report, Summary
 
 __all__ = ["DedupConfig", "LSHParams", "Cluster", "Member", "RepeatedBlock", "Report", "Summary",
-           "find_duplicates", "deduplicate", "paragraph_signatures"]
+           "find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures"]
 __version__ = "0.1.0"

@@ -5,8 +5,13 @@ Every paragraph's result depends on its own text alone, so batches are
 independent: they go to worker processes and come back in order, and the
 concatenated result is identical whatever the number of workers.
 
+Texts may come as a stream (any iterable): they are cut into batches as they
+arrive, and only a few batches per worker are in flight at a time, so memory
+holds the per-paragraph results, not the text.
+
 Parallelism pays once a corpus has about ``PARALLEL_MIN_CHARS`` characters:
-below that, starting worker processes costs more than it saves.
+below that, starting worker processes costs more than it saves. For a stream
+of unknown length, that many characters are read ahead to decide.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain
 from multiprocessing import get_all_start_methods, get_context
 
 import numpy as np
@@ -28,10 +36,11 @@ from .hashing import fingerprints128
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
 from .normalize import normalize_all
-from .segment import Paragraphs, segment
+from .segment import Paragraphs, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
 
-__all__ = ["ParagraphFeatures", "paragraph_features", "text_signatures", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
+__all__ = ["ParagraphFeatures", "paragraph_features", "row_shingles", "text_signatures", "BATCH_CHARS",
+           "PARALLEL_MIN_CHARS"]
 
 BATCH_CHARS = 1 << 21  # characters per task: a few MB of text, many tasks per worker
 PARALLEL_MIN_CHARS = 1 << 23
@@ -39,20 +48,22 @@ PARALLEL_MIN_CHARS = 1 << 23
 
 @dataclass(frozen=True)
 class ParagraphFeatures:
-    """What the per-paragraph stages produce, one row per paragraph.
+    """What the per-paragraph stages produce, one row per paragraph of ``documents`` texts.
 
     ``fingerprints`` is ``(n, 2)`` uint64 (xxh3-128 of the normalised text);
     ``shingles`` the shingle sets, except that a copy of a paragraph earlier
     in its batch has an empty set and no tokens (its first occurrence holds
-    them); ``fuzzy`` marks paragraphs with a set, long enough for
-    near-duplicate matching, and ``band_keys`` holds their LSH band keys
-    (``(fuzzy.sum(), bands)`` uint64, from their MinHash signatures) in row
-    order: band keys travel back from workers, not the 3.5x larger signatures.
+    them), or ``None`` when they were not kept; ``fuzzy`` marks paragraphs
+    long enough for near-duplicate matching, and ``band_keys`` holds their
+    LSH band keys (``(fuzzy.sum(), bands)`` uint64, from their MinHash
+    signatures) in row order: band keys travel back from workers, not the
+    3.5x larger signatures.
     """
 
+    documents: int
     paragraphs: Paragraphs
     fingerprints: np.ndarray
-    shingles: ShingleSets
+    shingles: ShingleSets | None
     fuzzy: np.ndarray
     band_keys: np.ndarray
 
@@ -67,11 +78,18 @@ def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
     return fingerprints
 
 
-def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
+def _normalized(texts: Sequence[str], config: DedupConfig) -> list[str]:
+    return normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation)
+
+
+def _shingles(texts: Sequence[str], config: DedupConfig) -> ShingleSets:
+    return shingle_sets(_normalized(texts, config), config.shingle, config.ngram_size)
+
+
+def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bool = True) -> ParagraphFeatures:
     paragraphs = segment(texts, config.segmentation)
-    raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
-                                             paragraphs.end.tolist())]
-    normalized = normalize_all(raw, config.unicode_form, config.casefold, config.fold_punctuation)
+    raw = list(paragraph_texts(texts, paragraphs))
+    normalized = _normalized(raw, config)
     fingerprints = _fingerprints(raw, normalized)
     # A copy of a paragraph earlier in the batch is neither shingled nor signed again.
     firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
@@ -80,7 +98,7 @@ def _batch_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatu
     lsh = resolve_lsh(config)
     signed = signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed)
     keys = band_keys(signed, lsh.bands, lsh.rows)
-    return ParagraphFeatures(paragraphs, fingerprints, shingles, fuzzy, keys)
+    return ParagraphFeatures(len(texts), paragraphs, fingerprints, shingles if keep_shingles else None, fuzzy, keys)
 
 
 def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
@@ -88,20 +106,18 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
         return np.concatenate([getattr(p.paragraphs, name) for p in parts])
 
     doc = np.concatenate([p.paragraphs.doc + offset for p, offset in zip(parts, doc_offsets)])
+    kept_shingles = all(p.shingles is not None for p in parts)
     return ParagraphFeatures(
+        sum(p.documents for p in parts),
         Paragraphs(doc=doc, index=cat("index"), start=cat("start"), end=cat("end")),
         np.concatenate([p.fingerprints for p in parts]),
-        ShingleSets.concatenate([p.shingles for p in parts]),
+        ShingleSets.concatenate([p.shingles for p in parts]) if kept_shingles else None,
         np.concatenate([p.fuzzy for p in parts]),
         np.concatenate([p.band_keys for p in parts]),
     )
 
 
-def _workers(config: DedupConfig, total_chars: int) -> int:
-    if config.n_jobs is not None:
-        return config.n_jobs
-    if total_chars < PARALLEL_MIN_CHARS:
-        return 1
+def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -115,42 +131,116 @@ def _start_method():
     return get_context("forkserver" if "forkserver" in get_all_start_methods() else "spawn")
 
 
-def _map_batches(function: Callable, texts: Sequence[str], config: DedupConfig) -> tuple[list, list[int]]:
-    """``function(batch, config)`` for consecutive batches of ``texts``, and each batch's first index."""
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    total = int(lengths.sum())
-    workers = _workers(config, total)
-    # With workers, at least four batches each, so that none waits long for the last.
-    batch_chars = max(1, min(BATCH_CHARS, total // (4 * workers))) if workers > 1 else BATCH_CHARS
-    cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // batch_chars)) + 1
-    bounds = [0, *cuts.tolist(), len(texts)]
-    batches = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    if workers > 1 and len(batches) > 1:
-        # A tiny batch here builds the lookup tables (code-point maps, powers)
-        # that forked workers then inherit instead of each building them.
-        function(["warm up"], config)
-        # Frozen objects are left alone by the collector, so forked workers do
-        # not copy every page of the parent's heap just by collecting garbage.
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
-                return list(pool.map(function, batches, [config] * len(batches))), bounds[:-1]
-        finally:
-            gc.unfreeze()
-    return [function(batch, config) for batch in batches], bounds[:-1]
+def _batches(texts: Iterable[str], batch_chars: int) -> Iterator[list[str]]:
+    """Consecutive lists of ``texts`` of about ``batch_chars`` characters."""
+    batch, chars = [], 0
+    for text in texts:
+        batch.append(text)
+        chars += len(text)
+        if chars >= batch_chars:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
 
 
-def paragraph_features(texts: Sequence[str], config: DedupConfig) -> ParagraphFeatures:
-    """The per-paragraph stages over all ``texts``, batch by batch."""
-    return _concatenate(*_map_batches(_batch_features, texts, config))
+def _in_workers(function: Callable, batches: Iterator[list[str]], config: DedupConfig,
+                workers: int) -> Iterator[tuple[int, object]]:
+    # A tiny batch here builds the lookup tables (code-point maps, powers)
+    # that forked workers then inherit instead of each building them.
+    function(["warm up"], config)
+    # Frozen objects are left alone by the collector, so forked workers do
+    # not copy every page of the parent's heap just by collecting garbage.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
+            pending, position = deque(), 0
+            try:
+                for batch in batches:
+                    pending.append((position, pool.submit(function, batch, config)))
+                    position += len(batch)
+                    # A few batches per worker in flight: enough to keep them busy.
+                    if len(pending) > 2 * workers:
+                        first, result = pending.popleft()
+                        yield first, result.result()
+                while pending:
+                    first, result = pending.popleft()
+                    yield first, result.result()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    finally:
+        gc.unfreeze()
+
+
+def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
+                total_chars: int | None = None) -> Iterator[tuple[int, object]]:
+    """``(first position, function(batch, config))`` for consecutive batches of ``texts``, in order.
+
+    ``total_chars``, when known, sizes the batches so that workers finish together.
+    """
+    workers = config.n_jobs
+    if workers is None and total_chars is not None:
+        workers = 1 if total_chars < PARALLEL_MIN_CHARS else _cores()
+    batch_chars = BATCH_CHARS
+    if workers is not None and workers > 1 and total_chars is not None:
+        # At least four batches each, so that none waits long for the last.
+        batch_chars = max(1, min(BATCH_CHARS, total_chars // (4 * workers)))
+    batches = _batches(texts, batch_chars)
+    if workers is None:
+        read_ahead, chars = [], 0
+        for batch in batches:
+            read_ahead.append(batch)
+            chars += sum(map(len, batch))
+            if chars >= PARALLEL_MIN_CHARS:
+                break
+        workers = _cores() if chars >= PARALLEL_MIN_CHARS else 1
+        batches = chain(read_ahead, batches)
+    if workers > 1:
+        yield from _in_workers(function, batches, config, workers)
+        return
+    position = 0
+    for batch in batches:
+        yield position, function(batch, config)
+        position += len(batch)
+
+
+def paragraph_features(texts: Iterable[str], config: DedupConfig, total_chars: int | None = None,
+                       keep_shingles: bool = True) -> ParagraphFeatures:
+    """The per-paragraph stages over all ``texts``, batch by batch.
+
+    Without ``keep_shingles`` only the fixed-size features are kept (about
+    ``16 + 8 * bands`` bytes a paragraph): the text and its shingles are let go
+    batch by batch.
+    """
+    function = partial(_batch_features, keep_shingles=keep_shingles)
+    results = list(map_batches(function, texts, config, total_chars))
+    if not results:
+        return _batch_features([], config, keep_shingles)
+    offsets, parts = zip(*results)
+    return _concatenate(list(parts), list(offsets))
+
+
+def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
+                 config: DedupConfig) -> ShingleSets:
+    """Shingle sets of paragraphs ``rows`` (ascending) of ``texts``, the same as
+    :func:`paragraph_features` computed, with ``paragraphs`` its paragraph table."""
+    parts, batch, chars = [], [], 0
+    for text in paragraph_texts(texts, paragraphs, rows):
+        batch.append(text)
+        chars += len(text)
+        if chars >= BATCH_CHARS:
+            parts.append(_shingles(batch, config))
+            batch, chars = [], 0
+    parts.append(_shingles(batch, config))
+    return ShingleSets.concatenate(parts)
 
 
 def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
-    normalized = normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation)
-    return signatures(shingle_sets(normalized, config.shingle, config.ngram_size), config.num_perm, config.seed)
+    return signatures(_shingles(texts, config), config.num_perm, config.seed)
 
 
 def text_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     """MinHash signatures of whole texts (normalize -> shingle -> minhash), batch by batch."""
-    parts, _ = _map_batches(_batch_signatures, texts, config)
+    parts = [part for _, part in map_batches(_batch_signatures, texts, config, sum(map(len, texts)))]
     return np.concatenate(parts) if parts else np.empty((0, config.num_perm), dtype=np.uint32)

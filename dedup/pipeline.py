@@ -7,20 +7,21 @@ verify -> cluster -> report.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .arrays import first_occurrences
-from .batch import paragraph_features, text_signatures
+from .batch import ParagraphFeatures, paragraph_features, row_shingles, text_signatures
 from .cluster import components
 from .config import DedupConfig
 from .lsh import buckets, resolve_lsh
 from .report import Report
+from .shingle import ShingleSets
 from .verify import jaccard, verified_pairs
 
-__all__ = ["find_duplicates", "deduplicate", "paragraph_signatures", "read_documents"]
+__all__ = ["find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures", "read_documents"]
 
 Document = str | tuple[Hashable, str]
 
@@ -76,6 +77,12 @@ def _checked_documents(items: list) -> tuple[list, list[str]]:
     return ids, texts
 
 
+def _options(config: DedupConfig | None, threshold: float | None, options: dict[str, Any]) -> DedupConfig:
+    if threshold is not None:
+        options["threshold"] = threshold
+    return DedupConfig.from_options(config, **options)
+
+
 def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
                     config: DedupConfig | None = None, **options: Any) -> Report:
     """Find every paragraph that repeats, exactly or nearly, an earlier one.
@@ -92,28 +99,72 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     >>> [(m.paragraph, m.start, m.end) for m in report.clusters[0].members]
     [(1, 17, 52), (2, 53, 88)]
     """
-    if threshold is not None:
-        options["threshold"] = threshold
-    config = DedupConfig.from_options(config, **options)
+    config = _options(config, threshold, options)
     ids, texts = read_documents(docs)
-    lsh = resolve_lsh(config)
-    features = paragraph_features(texts, config)
-    rows = len(features.paragraphs)
+    features = paragraph_features(texts, config, total_chars=sum(map(len, texts)))
+    return _search(features, features.shingles.take, config, ids, texts)
 
+
+def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, threshold: float | None = None,
+                              config: DedupConfig | None = None, **options: Any) -> Report:
+    """:func:`find_duplicates` over a corpus too large for memory, read twice.
+
+    ``open_texts()`` must return a fresh iterable of the same texts, in the same
+    order, each time it is called. The first pass keeps fixed-size features per
+    paragraph (fingerprint and LSH band keys, about 160 bytes); the second
+    reads again only the paragraphs that share a bucket with another, to verify
+    them. The result is identical to :func:`find_duplicates` on the same texts;
+    document ids are positions and the report holds no text
+    (:meth:`~dedup.report.Report.text` is unavailable; see
+    :func:`dedup.segment.paragraph_texts`).
+
+    Example
+    -------
+    >>> from dedup import find_duplicates_streaming
+    >>> texts = ["A paragraph long enough to be compared.", "A paragraph, long enough to be compared!"]
+    >>> find_duplicates_streaming(lambda: iter(texts)).summary.near_duplicates
+    0
+    >>> find_duplicates_streaming(lambda: iter(texts)).summary.exact_duplicates
+    1
+    """
+    config = _options(config, threshold, options)
+    features = paragraph_features(open_texts(), config, keep_shingles=False)
+
+    def shingles(rows: np.ndarray) -> ShingleSets:
+        return row_shingles(open_texts(), features.paragraphs, rows, config)
+
+    return _search(features, shingles, config, range(features.documents), None)
+
+
+def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], ShingleSets], config: DedupConfig,
+            ids: Sequence, texts: Sequence[str] | None) -> Report:
+    """The corpus-wide stages: exact copies, LSH buckets, verification, clusters.
+
+    ``shingles(rows)`` returns the shingle sets of paragraphs ``rows``
+    (ascending); it is called once, for the paragraphs that share a bucket.
+    """
+    rows = len(features.paragraphs)
     first = first_occurrences(features.fingerprints)
     fuzzy_rows = np.flatnonzero(features.fuzzy)
     unique = first[fuzzy_rows] == fuzzy_rows  # exact copies never reach LSH
     bucket, member = buckets(features.band_keys[unique])
-    left, right, edge_similarity = verified_pairs(features.shingles, bucket, fuzzy_rows[unique][member],
+    member = fuzzy_rows[unique][member]
+    candidates = np.unique(member)
+    sets = shingles(candidates)
+    left, right, edge_similarity = verified_pairs(sets, bucket, np.searchsorted(candidates, member),
                                                   config.threshold)
+    left, right = candidates[left], candidates[right]
 
     copies = np.flatnonzero(first != np.arange(rows))
     representative = components(rows, np.concatenate([left, copies]), np.concatenate([right, first[copies]]))
     exact = first == first[representative]
     similarity = np.ones(rows)
+    # A near duplicate's text and its representative are both first occurrences
+    # joined by verified edges, so both are candidates.
     near = np.flatnonzero(~exact)
-    similarity[near] = jaccard(features.shingles, first[near], representative[near])
-    return Report(config=config, lsh=lsh, ids=ids, texts=texts, paragraphs=features.paragraphs,
+    similarity[near] = jaccard(sets, np.searchsorted(candidates, first[near]),
+                               np.searchsorted(candidates, representative[near]))
+    return Report(config=config, lsh=resolve_lsh(config), ids=ids, texts=texts, paragraphs=features.paragraphs,
                   representative=representative, jaccard=similarity, exact=exact,
                   edges=(left, right, edge_similarity))
 
@@ -133,7 +184,7 @@ def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | Non
     >>> sig.shape, bool((sig[0] == sig[1]).all())
     ((2, 128), True)
     """
-    config = DedupConfig.from_options(config, **options)
+    config = _options(config, None, options)
     _, texts = read_documents(paragraphs)
     return text_signatures(texts, config)
 
@@ -155,7 +206,4 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
     ...              "A paragraph that is long enough!\\n\\nNew words in this one."])
     ['A paragraph that is long enough.\\n\\nOther words in this one here.', 'New words in this one.']
     """
-    if threshold is not None:
-        options["threshold"] = threshold
-    config = DedupConfig.from_options(config, **options)
-    return find_duplicates(docs, config=config).cleaned_texts()
+    return find_duplicates(docs, config=_options(config, threshold, options)).cleaned_texts()

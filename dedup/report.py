@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -99,9 +99,13 @@ class Report:
     representative) and ``exact`` (same normalised text as the representative).
     ``edges`` holds the verified near-duplicate pairs that joined the clusters,
     as ``(row, row, jaccard)`` arrays, each row the first occurrence of its text.
+
+    A report of :func:`dedup.find_duplicates_streaming` holds no text:
+    :meth:`text` and :meth:`cleaned_texts` then raise ``ValueError``, and
+    :meth:`cleaned_text` cleans one text at a time as it is read again.
     """
 
-    def __init__(self, *, config: DedupConfig, lsh: LSHParams, ids: list, texts: list[str],
+    def __init__(self, *, config: DedupConfig, lsh: LSHParams, ids: Sequence, texts: Sequence[str] | None,
                  paragraphs: Paragraphs, representative: np.ndarray, jaccard: np.ndarray,
                  exact: np.ndarray, edges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         self.config = config
@@ -135,10 +139,15 @@ class Report:
         return [Cluster(i, tuple(self._member(int(r)) for r in group))
                 for i, group in enumerate(np.split(order, cuts)) if len(group)]
 
+    def _require_texts(self) -> Sequence[str]:
+        if self._texts is None:
+            raise ValueError("this report was made from a stream and holds no text; "
+                             "read the spans from the texts again (dedup.segment.paragraph_texts)")
+        return self._texts
+
     def text(self, member: Member | RepeatedBlock) -> str:
         """The characters a member or block covers."""
-        position = self._positions[member.document]
-        return self._texts[position][member.start : member.end]
+        return self._require_texts()[self._positions[member.document]][member.start : member.end]
 
     @cached_property
     def _positions(self) -> dict:
@@ -189,14 +198,25 @@ class Report:
             duplicate_characters=int(lengths[dup].sum()),
         )
 
+    @cached_property
+    def _document_bounds(self) -> np.ndarray:
+        return np.searchsorted(self.paragraphs.doc, np.arange(len(self.ids) + 1))
+
+    def removed_spans(self, position: int) -> np.ndarray:
+        """``(k, 2)`` spans of the duplicate paragraphs of the text at ``position``."""
+        a, b = self._document_bounds[position : position + 2]
+        rows = a + np.flatnonzero(self.is_duplicate[a:b])
+        return np.stack([self.paragraphs.start[rows], self.paragraphs.end[rows]], axis=1)
+
+    def cleaned_text(self, position: int, text: str) -> str:
+        """``text``, the text at ``position``, with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
+        a, b = self._document_bounds[position : position + 2]
+        spans = np.stack([self.paragraphs.start[a:b], self.paragraphs.end[a:b]], axis=1)
+        return remove_paragraphs(text, spans, self.is_duplicate[a:b], self.config.segmentation)
+
     def cleaned_texts(self) -> list[str]:
         """Every text with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
-        p = self.paragraphs
-        bounds = np.searchsorted(p.doc, np.arange(len(self._texts) + 1))
-        spans = np.stack([p.start, p.end], axis=1)
-        mode = self.config.segmentation
-        return [remove_paragraphs(text, spans[a:b], self.is_duplicate[a:b], mode)
-                for text, a, b in zip(self._texts, bounds[:-1], bounds[1:])]
+        return [self.cleaned_text(position, text) for position, text in enumerate(self._require_texts())]
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat record per cluster member, ready for ``pandas.DataFrame``."""

@@ -57,13 +57,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from statistics import median
 
 import numpy as np
 
-__all__ = ["Paragraphs", "paragraph_spans", "segment", "separator_breaks"]
+__all__ = ["Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
 
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -228,3 +228,24 @@ def _whole_texts(texts: Sequence[str]) -> Paragraphs:
             keep[i] = not _BLANK_LINE.fullmatch(texts[i])
     doc = np.flatnonzero(keep)
     return Paragraphs(doc=doc, index=np.zeros(len(doc), dtype=np.int64), start=start[keep], end=end[keep])
+
+
+def paragraph_texts(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray | None = None) -> Iterator[str]:
+    """The characters of paragraphs ``rows`` (ascending; all by default) of ``texts``.
+
+    ``texts`` is read once, in order, and no further than the last document needed,
+    so it may be a stream.
+    """
+    if rows is not None:
+        paragraphs = Paragraphs(*(column[rows] for column in (paragraphs.doc, paragraphs.index,
+                                                               paragraphs.start, paragraphs.end)))
+    wanted = zip(paragraphs.doc.tolist(), paragraphs.start.tolist(), paragraphs.end.tolist())
+    doc, start, end = next(wanted, (None, 0, 0))
+    if doc is None:
+        return
+    for position, text in enumerate(texts):
+        while doc == position:
+            yield text[start:end]
+            doc, start, end = next(wanted, (None, 0, 0))
+            if doc is None:
+                return

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dedup
-from dedup import deduplicate, find_duplicates
+from dedup import deduplicate, find_duplicates, find_duplicates_streaming
 from dedup.demo import example_documents
+from benchmarks.corpora import records
 from tests.helpers import SAMPLE_ARTICLE, needs_shared
 
 REPEATED = ["Zakharova explained", "Ukraine has struggled", "In response, Kiev", "Russian Defense Minister"]
@@ -262,3 +263,47 @@ def test_paragraph_signatures_match_the_stage_functions_and_datasketch():
         assert np.array_equal(m.hashvalues, row)
     with pytest.raises(TypeError, match=r"docs\[1\] \(id 1\) is bytes"):
         paragraph_signatures(["ok", b"no"])
+
+
+def same_results(streamed, in_memory):
+    for name in ("representative", "jaccard", "exact"):
+        assert np.array_equal(getattr(streamed, name), getattr(in_memory, name)), name
+    for got, want in zip(streamed.edges, in_memory.edges):
+        assert np.array_equal(got, want)
+    assert streamed.summary == in_memory.summary
+
+
+@given(corpora, modes)
+def test_a_streamed_corpus_gives_the_same_results_as_one_in_memory(docs, mode):
+    opened = []
+
+    def open_texts():
+        opened.append(1)
+        return iter(docs)
+
+    streamed = find_duplicates_streaming(open_texts, segmentation=mode, threshold=0.6)
+    in_memory = find_duplicates(docs, segmentation=mode, threshold=0.6)
+    same_results(streamed, in_memory)
+    assert len(opened) == 2
+    cleaned = [streamed.cleaned_text(i, text) for i, text in enumerate(docs)]
+    assert cleaned == in_memory.cleaned_texts()
+    with pytest.raises(ValueError, match="holds no text"):
+        streamed.cleaned_texts()
+
+
+@needs_shared
+def test_streaming_20newsgroups_in_worker_processes_matches_in_memory():
+    texts = [record["text"] for record in records("20newsgroups.jsonl.gz", 4000)]
+    in_memory = find_duplicates(texts)
+    streamed = find_duplicates_streaming(lambda: (text for text in texts), n_jobs=2)
+    assert in_memory.summary.near_duplicates > 0
+    same_results(streamed, in_memory)
+
+
+@needs_shared
+def test_cleaning_20newsgroups_once_leaves_nothing_to_find():
+    texts = [record["text"] for record in records("20newsgroups.jsonl.gz")]
+    report = find_duplicates(texts)
+    assert report.summary.duplicate_paragraphs > 50_000
+    again = find_duplicates(report.cleaned_texts())
+    assert again.summary.duplicate_paragraphs == 0
