@@ -15,7 +15,7 @@ from .config import DedupConfig
 from .lsh import LSHParams
 from .segment import Paragraphs
 
-__all__ = ["Member", "Cluster", "RepeatedBlock", "Summary", "Report"]
+__all__ = ["Member", "Cluster", "RepeatedBlock", "Boilerplate", "Summary", "Report"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,15 @@ class RepeatedBlock:
     source_first_paragraph: int
     source_start: int
     source_end: int
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """A paragraph that recurs, exactly or nearly, in ``documents`` documents, ``occurrences`` times in all."""
+
+    representative: Member
+    documents: int
+    occurrences: int
 
 
 @dataclass(frozen=True)
@@ -147,11 +156,31 @@ class Report:
 
     def text(self, member: Member | RepeatedBlock) -> str:
         """The characters a member or block covers."""
-        return self._require_texts()[self._positions[member.document]][member.start : member.end]
+        return self._require_texts()[self._position(member.document)][member.start : member.end]
+
+    def row(self, member: Member) -> int:
+        """The row of a member in the paragraph-level arrays."""
+        return int(self._document_bounds[self._position(member.document)]) + member.paragraph
+
+    def _position(self, document: Hashable) -> int:
+        return document if isinstance(self.ids, range) else self._positions[document]
 
     @cached_property
     def _positions(self) -> dict:
         return {doc_id: i for i, doc_id in enumerate(self.ids)}
+
+    def boilerplate(self, min_documents: int = 2) -> list[Boilerplate]:
+        """Clusters spread over ``min_documents`` documents or more, those in most documents first."""
+        n = len(self.paragraphs)
+        sizes = np.bincount(self.representative, minlength=n)
+        rows = np.flatnonzero(sizes[self.representative] >= 2)
+        pairs = np.unique(self.representative[rows] * np.int64(len(self.ids)) + self.paragraphs.doc[rows])
+        labels, documents = np.unique(pairs // max(len(self.ids), 1), return_counts=True)
+        keep = documents >= min_documents
+        labels, documents = labels[keep], documents[keep]
+        order = np.lexsort((labels, -documents))
+        return [Boilerplate(self._member(int(labels[k])), int(documents[k]), int(sizes[labels[k]]))
+                for k in order.tolist()]
 
     @cached_property
     def duplicate_spans(self) -> dict[Hashable, list[tuple[int, int]]]:

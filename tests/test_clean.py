@@ -25,7 +25,7 @@ def test_dropping_takes_one_separator_along():
     assert drop("A.\n\nB.\n\nC.", [1]) == "A.\n\nC."
     assert drop("A.\nB.\nC.", [0]) == "B.\nC."
     assert drop("A.\nB.\nC.\n", [2]) == "A.\nB.\n"
-    assert drop("  A.\nB.", [0]) == "  B."
+    assert drop("  A.\nB.", [0]) == "B."  # the indentation of a line goes with its paragraph
 
 
 def test_the_strongest_separator_between_kept_paragraphs_survives():

@@ -1,0 +1,510 @@
+"""The ``dedup`` command (also ``python -m dedup``): find, clean, stats and report.
+
+Every subcommand reads its inputs as one corpus (see :mod:`dedup.corpus`),
+streaming: the text is read twice (once more to write or to quote passages)
+and never held whole, so memory is bounded by the per-paragraph index. Outputs
+appear whole or not at all (:mod:`dedup.output`).
+
+Exit codes: 0 success, 1 bad input, 2 usage error (130 when interrupted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .config import SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig
+from .corpus import FORMATS, Corpus, InputError, Record, format_of, open_corpus
+from .output import AtomicOutputs, RecordWriter, json_line, open_output, record_writer
+from .pipeline import find_duplicates_streaming
+from .report import Report
+from .segment import paragraph_texts
+
+__all__ = ["main"]
+
+# Options that become DedupConfig fields (argparse dest -> field).
+_CONFIG_FIELDS = {"threshold": "threshold", "segmentation": "segmentation", "shingle": "shingle", "ngram": "ngram",
+                  "min_tokens": "min_tokens", "num_perm": "num_perm", "bands": "bands", "rows": "rows",
+                  "seed": "seed", "jobs": "n_jobs"}
+
+
+class UsageError(Exception):
+    """A command line or config file that asks for something impossible (exit code 2)."""
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def _corpus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path,
+                        help="files or directories: text, JSONL, JSON, Parquet; .gz/.zst decompressed")
+    parser.add_argument("--config", type=Path, metavar="TOML", help="read option defaults from this TOML file")
+    corpus = parser.add_argument_group("input")
+    corpus.add_argument("--format", choices=("auto", *FORMATS), default="auto",
+                        help="input format (default: from each file name; others are text)")
+    corpus.add_argument("--text-field", default="text", help="field holding the text (default: text)")
+    corpus.add_argument("--id-field", default="id", help="field holding the id (default: id; else the line number)")
+    corpus.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                        help="bad record: stop with an error (default) or skip it and count it")
+    search = parser.add_argument_group("matching")
+    search.add_argument("--threshold", type=float, help="Jaccard similarity at or above which paragraphs match "
+                                                        "(default 0.8)")
+    search.add_argument("--segmentation", "--granularity", choices=SEGMENTATION_MODES,
+                        help="how texts are cut into paragraphs (default auto)")
+    search.add_argument("--shingle", choices=SHINGLE_UNITS, help="shingle unit: word n-grams (default) or characters")
+    search.add_argument("--ngram", type=int, help="tokens per shingle (default 2 words, 5 characters)")
+    search.add_argument("--min-tokens", type=int, help="shorter paragraphs only match exactly (default 5)")
+    search.add_argument("--num-perm", type=int, help="MinHash permutations (default 128)")
+    search.add_argument("--bands", type=int, help="LSH bands (with --rows; default chosen from the threshold)")
+    search.add_argument("--rows", type=int, help="LSH rows per band (with --bands)")
+    search.add_argument("--seed", type=int, help="MinHash permutation seed (default 1)")
+    search.add_argument("--jobs", type=int, help="worker processes (default: all cores for large inputs)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, no summary")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dedup", description="Find and remove near-duplicate paragraphs in text corpora.",
+        epilog="Exit codes: 0 success, 1 bad input, 2 usage error. Run 'dedup COMMAND --help' for its options.")
+    parser.add_argument("--version", action="version", version=f"dedup {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    find = commands.add_parser("find", help="write one JSON record per cluster of duplicate paragraphs",
+                               description="Write one JSON line per cluster of duplicate paragraphs (members with "
+                                           "file, line, id, paragraph, character span and Jaccard to the first).")
+    _corpus_options(find)
+    find.add_argument("-o", "--output", type=Path, required=True, help="clusters file (JSONL; .gz/.zst compressed)")
+    find.set_defaults(run=_find)
+
+    clean = commands.add_parser("clean", help="write the corpus with duplicate paragraphs removed",
+                                description="Write the corpus with every repeated paragraph removed (the first "
+                                            "occurrence is kept), in the input's format and record order.")
+    _corpus_options(clean)
+    clean.add_argument("-o", "--output", type=Path, required=True,
+                       help="output file (one input file) or directory (several, or a directory)")
+    clean.add_argument("--drop-empty", action="store_true", help="leave out documents left with no paragraph")
+    clean.add_argument("--annotate", action="store_true",
+                       help="keep texts whole; add a field listing the spans that would be removed")
+    clean.add_argument("--annotate-field", default="dedup_removed", help="field for --annotate (default "
+                                                                         "dedup_removed)")
+    clean.set_defaults(run=_clean)
+
+    stats = commands.add_parser("stats", help="print duplicate rates, boilerplate and repeated blocks",
+                                description="Print duplicate rates, the paragraphs found in most documents "
+                                            "(boilerplate) and blocks repeated inside documents.")
+    _corpus_options(stats)
+    stats.add_argument("--min-documents", type=int, default=3, help="boilerplate: found in at least this many "
+                                                                    "documents (default 3)")
+    stats.add_argument("--top", type=int, default=20, help="rows per table (default 20)")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+    stats.set_defaults(run=_stats)
+
+    report = commands.add_parser("report", help="write a self-contained HTML report",
+                                 description="Write one HTML page: summary, largest clusters side by side with "
+                                             "differences marked, boilerplate, and the LSH S-curve.")
+    _corpus_options(report)
+    report.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
+    report.add_argument("--clusters", type=int, default=20, help="largest clusters to show (default 20)")
+    report.add_argument("--min-documents", type=int, default=3, help="boilerplate: found in at least this many "
+                                                                     "documents (default 3)")
+    report.add_argument("--top", type=int, default=20, help="boilerplate rows (default 20)")
+    report.set_defaults(run=_report)
+    return parser
+
+
+def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """Option defaults from ``--config FILE``, checked against the command's options."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("command", nargs="?")
+    pre.add_argument("--config", type=Path)
+    known, _ = pre.parse_known_args(argv)
+    if known.config is None:
+        return {}
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        values = tomllib.loads(known.config.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read config file {known.config}: {error.strerror}") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"config file {known.config}: {error}") from error
+    command = parser._subparsers._group_actions[0].choices.get(known.command)  # noqa: SLF001
+    valid = {a.dest for a in command._actions} - {"help", "inputs", "config", "output", "run"}  # noqa: SLF001
+    defaults = {key.replace("-", "_"): value for key, value in values.items()}
+    unknown = sorted(set(defaults) - valid)
+    if unknown:
+        raise UsageError(f"config file {known.config}: unknown option(s) {unknown}; "
+                         f"valid for '{known.command}': {sorted(valid)}")
+    command.set_defaults(**defaults)
+    return defaults
+
+
+def _dedup_config(args: argparse.Namespace) -> DedupConfig:
+    options = {name: getattr(args, dest) for dest, name in _CONFIG_FIELDS.items() if getattr(args, dest) is not None}
+    try:
+        return DedupConfig.from_options(None, **options)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from error
+
+
+# ----------------------------------------------------------------------------- the search
+
+
+def _progress(args: argparse.Namespace, items: Iterable, description: str, total: int | None = None) -> Iterator:
+    """``items``, counted on a progress bar on stderr (off with --quiet or when stderr is no terminal)."""
+    if args.quiet:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    # No monitor thread: worker processes are forked, which threads make unsafe.
+    tqdm.monitor_interval = 0
+    bar = tqdm(items, desc=description, total=total, unit=" docs", file=sys.stderr, disable=None,
+               mininterval=0.5, leave=False)
+    try:
+        yield from bar
+    finally:
+        bar.close()
+
+
+@dataclass
+class Documents:
+    """Where each document of the corpus came from, by position: file, line and id."""
+
+    sources: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    ids: list = field(default_factory=list)
+
+    def collect(self, records: Iterable[Record]) -> Iterator[Record]:
+        for record in records:
+            self.sources.append(record.source)
+            self.lines.append(record.line)
+            self.ids.append(record.id)
+            yield record
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Search:
+    """A corpus, what was found in it, and the records skipped on the way."""
+
+    args: argparse.Namespace
+    corpus: Corpus
+    report: Report
+    documents: Documents
+    skipped: list[InputError]
+
+    def member(self, member: Any, exact: bool) -> dict[str, Any]:
+        position = member.document
+        return {"file": str(self.corpus.sources[self.documents.sources[position]].path),
+                "line": self.documents.lines[position], "id": self.documents.ids[position],
+                "paragraph": member.paragraph, "start": member.start, "end": member.end,
+                "jaccard": member.jaccard, "exact": exact}
+
+    def texts(self, description: str) -> Iterator[str]:
+        """The texts again, in order (bad records skipped silently: they were counted)."""
+        return _progress(self.args, (r.text for r in self.corpus.records()), description, len(self.documents))
+
+    def passages(self, rows: Iterable[int], limit: int | None = None) -> dict[int, str]:
+        """The text of paragraphs ``rows``, read again (at most ``limit`` characters each)."""
+        rows = np.unique(np.fromiter(rows, dtype=np.int64))
+        texts = paragraph_texts(self.texts("quoting"), self.report.paragraphs, rows)
+        return {int(row): text[:limit] for row, text in zip(rows.tolist(), texts)}
+
+
+def _search(args: argparse.Namespace) -> Search:
+    config = _dedup_config(args)
+    try:
+        corpus = open_corpus(args.inputs, format=args.format, text_field=args.text_field, id_field=args.id_field,
+                             on_error=args.on_error)
+    except ValueError as error:
+        if isinstance(error, InputError):
+            raise
+        raise UsageError(str(error)) from error
+    documents, skipped, passes = Documents(), [], []
+
+    def open_texts() -> Iterator[str]:
+        passes.append(1)
+        if len(passes) == 1:
+            records = documents.collect(corpus.records(skipped))
+            return _progress(args, (r.text for r in records), "reading")
+        return _progress(args, (r.text for r in corpus.records()), "verifying", len(documents))
+
+    report = find_duplicates_streaming(open_texts, config=config)
+    return Search(args, corpus, report, documents, skipped)
+
+
+def _accounting(search: Search) -> str:
+    """Every input record accounted for: read, and skipped with reasons."""
+    files = len(search.corpus.sources)
+    line = f"{len(search.documents):,} records from {files:,} file{'s' * (files != 1)}"
+    skipped = sum(error.records for error in search.skipped)
+    if not skipped:
+        return line + ", none skipped"
+    kinds = Counter()
+    for error in search.skipped:
+        kinds[error.kind] += error.records
+    reasons = ", ".join(f"{count:,} {kind}" for kind, count in kinds.most_common())
+    return f"{line}; skipped {skipped:,} ({reasons}; first: {search.skipped[0]})"
+
+
+def _summary_lines(search: Search) -> list[str]:
+    s, lsh = search.report.summary, search.report.lsh
+    share = s.duplicate_paragraphs / s.paragraphs if s.paragraphs else 0.0
+    return [
+        _accounting(search),
+        f"{s.paragraphs:,} paragraphs: {s.duplicate_paragraphs:,} duplicates ({share:.1%}), "
+        f"{s.exact_duplicates:,} exact and {s.near_duplicates:,} near, in {s.clusters:,} clusters; "
+        f"{s.repeated_blocks:,} repeated blocks",
+        f"{s.documents_with_duplicates:,} documents with duplicates; "
+        f"{s.duplicate_characters:,} of {s.characters:,} characters in duplicates; "
+        f"LSH {lsh.bands} bands x {lsh.rows} rows",
+    ]
+
+
+def _say(args: argparse.Namespace, *lines: str) -> None:
+    if not args.quiet:
+        print("\n".join(lines))
+
+
+def _refuse_inputs(corpus: Corpus, outputs: Iterable[Path]) -> None:
+    inputs = {source.path.resolve() for source in corpus.sources}
+    for output in outputs:
+        if output.resolve() in inputs:
+            raise UsageError(f"refusing to overwrite input file {output}")
+
+
+# ----------------------------------------------------------------------------- find
+
+
+def _find(args: argparse.Namespace) -> int:
+    search = _search(args)
+    report = search.report
+    _refuse_inputs(search.corpus, [args.output])
+    with AtomicOutputs() as outputs, open_output(outputs.temporary(args.output), args.output) as stream:
+        for cluster in report.clusters:
+            members = [search.member(m, bool(report.exact[report.row(m)])) for m in cluster.members]
+            stream.write(json_line({"cluster": cluster.id, "size": len(cluster), "members": members}))
+    _say(args, *_summary_lines(search), f"wrote {len(report.clusters):,} clusters to {args.output}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- clean
+
+
+def _clean_targets(args: argparse.Namespace, corpus: Corpus) -> list[Path]:
+    """Output path of each source: the output itself for one input file, else mirrored under it."""
+    single = len(args.inputs) == 1 and not args.inputs[0].is_dir()
+    if single:
+        targets = [args.output] * len(corpus.sources)
+        source = corpus.sources[0] if corpus.sources else None
+        if source and source.format != "text" and format_of(args.output) != source.format:
+            raise UsageError(f"output {args.output} must be {source.format}, like its input {source.path}")
+    else:
+        if args.output.exists() and not args.output.is_dir():
+            raise UsageError(f"several inputs need a directory for --output; {args.output} is a file")
+        targets = [args.output / source.name for source in corpus.sources]
+        clashes = [t for t, n in Counter(targets).items() if n > 1]
+        if clashes:
+            raise UsageError(f"two inputs would be written to {clashes[0]}; give inputs with distinct names")
+    if args.annotate and any(s.format == "text" for s in corpus.sources):
+        raise UsageError("--annotate adds a field: it needs JSONL, JSON or Parquet input, not text files")
+    _refuse_inputs(corpus, targets)
+    return targets
+
+
+def _parquet_schema(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).schema_arrow
+
+
+def _clean(args: argparse.Namespace) -> int:
+    search = _search(args)
+    corpus, report = search.corpus, search.report
+    targets = _clean_targets(args, corpus)
+    status: Counter = Counter()
+    with AtomicOutputs() as outputs:
+        def open_writer(index: int) -> RecordWriter:
+            source, target = corpus.sources[index], targets[index]
+            schema = _parquet_schema(source.path) if source.format == "parquet" else None
+            return record_writer(source.format, outputs.temporary(target), target,
+                                 args.annotate_field if args.annotate else None, schema)
+
+        def finish(writer: RecordWriter) -> None:
+            writer.close()
+            if writer.format == "text" and not writer.written:  # a dropped or unreadable text file
+                outputs.discard(writer.path)
+
+        writer, opened = None, set()
+        records = _progress(args, corpus.records(), "writing", len(search.documents))
+        for position, record in enumerate(records):
+            if record.source not in opened:
+                if writer is not None:
+                    finish(writer)
+                writer = open_writer(record.source)
+                opened.add(record.source)
+            status[_write_cleaned(args, report, writer, record, position)] += 1
+        if writer is not None:
+            finish(writer)
+        for index in sorted(set(range(len(targets))) - opened):  # files with no record still get their output
+            finish(open_writer(index))
+    skipped = sum(error.records for error in search.skipped)
+    _say(args, *_summary_lines(search),
+         f"records: {status['kept']:,} kept as they were, {status['cleaned']:,} cleaned, "
+         f"{status['dropped']:,} dropped (left empty), {skipped:,} skipped; "
+         f"wrote {len(search.documents) - status['dropped']:,} to {args.output}")
+    return 0
+
+
+def _write_cleaned(args: argparse.Namespace, report: Report, writer: RecordWriter, record: Record,
+                   position: int) -> str:
+    removed = report.removed_spans(position)
+    if args.annotate:
+        writer.write(record, None, removed.tolist(), args.text_field)
+        return "cleaned" if len(removed) else "kept"
+    if not len(removed):
+        writer.write(record, None, [], args.text_field)
+        return "kept"
+    cleaned = report.cleaned_text(position, record.text)
+    if args.drop_empty and not cleaned.strip():
+        return "dropped"
+    writer.write(record, cleaned, removed.tolist(), args.text_field)
+    return "cleaned"
+
+
+# ----------------------------------------------------------------------------- stats and report
+
+
+def _statistics(search: Search, min_documents: int, top: int) -> dict[str, Any]:
+    """Figures, boilerplate and repeated blocks, with the passages they quote."""
+    report = search.report
+    boilerplate = report.boilerplate(min_documents)[:top]
+    inside = [b for b in report.repeated_blocks if b.document == b.source_document]
+    blocks = sorted(inside, key=lambda b: (-b.paragraphs, b.document, b.first_paragraph))[:top]
+    first_rows = [report.row(b.representative) for b in boilerplate]
+    block_rows = [int(report._document_bounds[b.document]) + b.first_paragraph for b in blocks]  # noqa: SLF001
+    passages = search.passages(first_rows + block_rows, limit=400)
+    return {
+        "records": len(search.documents),
+        "skipped": {kind: sum(e.records for e in search.skipped if e.kind == kind)
+                    for kind in sorted({e.kind for e in search.skipped})},
+        "summary": asdict(report.summary),
+        "lsh": {"bands": report.lsh.bands, "rows": report.lsh.rows,
+                "recall_at_threshold": report.lsh.recall_at_threshold},
+        "min_documents": min_documents,
+        "repeated_blocks_inside_documents": len(inside),
+        "boilerplate": [{"documents": b.documents, "occurrences": b.occurrences,
+                         **search.member(b.representative, True), "text": passages[row]}
+                        for b, row in zip(boilerplate, first_rows)],
+        "blocks": [{"paragraphs": b.paragraphs, **search.member(_block_member(b), True),
+                    "source_paragraph": b.source_first_paragraph, "first_text": passages[row]}
+                   for b, row in zip(blocks, block_rows)],
+    }
+
+
+def _block_member(block: Any) -> Any:
+    from .report import Member
+
+    return Member(block.document, block.first_paragraph, block.start, block.end, 1.0)
+
+
+def _one_line(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _stats(args: argparse.Namespace) -> int:
+    search = _search(args)
+    stats = _statistics(search, args.min_documents, args.top)
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        return 0
+    s = search.report.summary
+    lines = [*_summary_lines(search), "",
+             f"documents with duplicates: {s.documents_with_duplicates / max(s.documents, 1):.1%}; "
+             f"characters in duplicates: {s.duplicate_characters / max(s.characters, 1):.1%}", "",
+             f"Paragraphs found in >= {args.min_documents} documents (boilerplate):",
+             f"  {'documents':>9}  {'times':>7}  paragraph"]
+    lines += [f"  {b['documents']:>9,}  {b['occurrences']:>7,}  {_one_line(b['text'])}" for b in stats["boilerplate"]]
+    lines += ["", f"Blocks repeated inside one document: {stats['repeated_blocks_inside_documents']:,}",
+              f"  {'paragraphs':>10}  where"]
+    lines += [f"  {b['paragraphs']:>10}  {b['file']}:{b['line']} paragraphs {b['paragraph']}-"
+              f"{b['paragraph'] + b['paragraphs'] - 1} repeat {b['source_paragraph']}-"
+              f"{b['source_paragraph'] + b['paragraphs'] - 1}: {_one_line(b['first_text'], 40)}"
+              for b in stats["blocks"]]
+    print("\n".join(lines))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .html_report import render
+
+    search = _search(args)
+    report = search.report
+    largest = sorted(report.clusters, key=lambda c: (-len(c), c.id))[: args.clusters]
+    shown = [c.members[:6] for c in largest]
+    passages = search.passages([report.row(m) for members in shown for m in members], limit=3000)
+    stats = _statistics(search, args.min_documents, args.top)
+    clusters = [{"id": c.id, "size": len(c),
+                 "members": [{**search.member(m, bool(report.exact[report.row(m)])),
+                              "text": passages[report.row(m)]} for m in members]}
+                for c, members in zip(largest, shown)]
+    page = render(stats, clusters, report.config, report.lsh, [str(p) for p in args.inputs],
+                  _summary_lines(search)[0])
+    _refuse_inputs(search.corpus, [args.output])
+    with AtomicOutputs() as outputs:
+        outputs.temporary(args.output).write_text(page, encoding="utf-8")
+    _say(args, *_summary_lines(search), f"wrote the report to {args.output}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    # SIGTERM unwinds like Ctrl-C, so that temporary outputs are removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _config_file_defaults(argv, parser)
+        args = parser.parse_args(argv)
+        return args.run(args)
+    except UsageError as error:
+        print(f"dedup: error: {error}", file=sys.stderr)
+        return 2
+    except InputError as error:
+        print(f"dedup: bad input: {error} (use --on-error skip to skip and count bad records)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("dedup: interrupted; no output written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # stdout closed early, as by `dedup stats ... | head`
+        sys.stderr.close()
+        return 0
+
+
+def entry_point() -> None:
+    """The console script."""
+    sys.exit(main())
+
