@@ -35,6 +35,7 @@ Example
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 from collections.abc import Hashable, Iterator, Sequence
@@ -117,7 +118,8 @@ def open_binary(path: Path, mode: Literal["rb", "wb"] = "rb") -> IO[bytes]:
     if kind == ".zst":
         import zstandard
 
-        return zstandard.open(path, mode)
+        # Buffered, so that it can be read line by line.
+        return io.BufferedReader(zstandard.open(path, "rb")) if mode == "rb" else zstandard.open(path, mode)
     return open(path, mode)
 
 

@@ -78,8 +78,9 @@ def s_curve_svg(lsh: LSHParams, width: int = 520, height: int = 300) -> str:
         f'<line x1="{x(lsh.threshold):.1f}" y1="{top}" x2="{x(lsh.threshold):.1f}" y2="{bottom}" '
         f'stroke="#c0392b" stroke-dasharray="5,4" stroke-width="1.5"/>'
         f'<circle cx="{x(lsh.threshold):.1f}" cy="{y(recall):.1f}" r="4" fill="#c0392b"/>'
-        f'<text x="{x(lsh.threshold) - 6:.1f}" y="{top + 16}" text-anchor="end" fill="#c0392b">'
-        f"threshold {lsh.threshold:g}: P = {recall:.3f}</text>"
+        f'<text x="{x(lsh.threshold) + 8:.1f}" y="{y(0.5):.1f}" fill="#c0392b">'
+        f"threshold {lsh.threshold:g}</text>"
+        f'<text x="{x(lsh.threshold) + 8:.1f}" y="{y(0.5) + 16:.1f}" fill="#c0392b">P = {recall:.3f}</text>'
         f'<text x="{(left + right) / 2:.0f}" y="{height - 4}" text-anchor="middle">Jaccard similarity s</text>'
         f'<text x="14" y="{(top + bottom) / 2:.0f}" text-anchor="middle" '
         f'transform="rotate(-90 14 {(top + bottom) / 2:.0f})">P(candidate)</text>'
@@ -110,17 +111,22 @@ def _where(member: dict[str, Any]) -> str:
 
 def _cluster_html(cluster: dict[str, Any]) -> str:
     first, *others = cluster["members"]
+    exact = [m for m in others if m["exact"]]
     parts = [f'<div class="cluster"><h3>Cluster {cluster["id"]}: {cluster["size"]} paragraphs</h3>']
+    if exact or not others:
+        parts.append(f'<div class="where">first: {_where(first)}</div>'
+                     f'<div class="passage">{html.escape(first["text"])}</div>')
+    if exact:
+        parts.append('<p class="where"><span class="exact">Exact copies</span> (the same text after '
+                     f'normalisation): {"; ".join(_where(m) for m in exact)}</p>')
     for member in others:
-        if member["exact"]:
-            left, right = html.escape(first["text"]), '<span class="exact">exact copy (after normalisation)</span>'
-        else:
+        if not member["exact"]:
             left, right = word_diff(first["text"], member["text"])
-        parts.append(
-            '<div class="pair">'
-            f'<div><div class="where">first: {_where(first)}</div><div class="passage">{left}</div></div>'
-            f'<div><div class="where">Jaccard {member["jaccard"]:.3f}: {_where(member)}</div>'
-            f'<div class="passage">{right}</div></div></div>')
+            parts.append(
+                '<div class="pair">'
+                f'<div><div class="where">first: {_where(first)}</div><div class="passage">{left}</div></div>'
+                f'<div><div class="where">Jaccard {member["jaccard"]:.3f}: {_where(member)}</div>'
+                f'<div class="passage">{right}</div></div></div>')
     if cluster["size"] > len(cluster["members"]):
         parts.append(f'<p class="note">… and {cluster["size"] - len(cluster["members"])} more</p>')
     return "".join(parts) + "</div>"

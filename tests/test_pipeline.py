@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dedup
+from benchmarks.corpora import records
 from dedup import deduplicate, find_duplicates, find_duplicates_streaming
 from dedup.demo import example_documents
-from benchmarks.corpora import records
 from tests.helpers import SAMPLE_ARTICLE, needs_shared
 
 REPEATED = ["Zakharova explained", "Ukraine has struggled", "In response, Kiev", "Russian Defense Minister"]
