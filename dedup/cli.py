@@ -293,14 +293,28 @@ def _refuse_inputs(corpus: Corpus, outputs: Iterable[Path]) -> None:
 
 def _find(args: argparse.Namespace) -> int:
     search = _search(args)
-    report = search.report
+    report, documents, p = search.report, search.documents, search.report.paragraphs
     _refuse_inputs(search.corpus, [args.output])
+    files = [str(source.path) for source in search.corpus.sources]
+    # Columns as Python lists once, rather than an object per member: clusters can hold millions.
+    columns = zip(p.doc.tolist(), p.index.tolist(), p.start.tolist(), p.end.tolist(), report.jaccard.tolist(),
+                  report.exact.tolist())
+    rows = [{"file": files[documents.sources[d]], "line": documents.lines[d], "id": documents.ids[d],
+             "paragraph": i, "start": s, "end": e, "jaccard": j, "exact": x} if in_cluster else None
+            for (d, i, s, e, j, x), in_cluster in zip(columns, _in_clusters(report).tolist())]
     with AtomicOutputs() as outputs, open_output(outputs.temporary(args.output), args.output) as stream:
-        for cluster in report.clusters:
-            members = [search.member(m, bool(report.exact[report.row(m)])) for m in cluster.members]
-            stream.write(json_line({"cluster": cluster.id, "size": len(cluster), "members": members}))
-    _say(args, *_summary_lines(search), f"wrote {len(report.clusters):,} clusters to {args.output}")
+        for number, group in enumerate(report.cluster_rows):
+            members = [rows[r] for r in group.tolist()]
+            stream.write(json_line({"cluster": number, "size": len(group), "members": members}))
+    _say(args, *_summary_lines(search), f"wrote {len(report.cluster_rows):,} clusters to {args.output}")
     return 0
+
+
+def _in_clusters(report: Report) -> np.ndarray:
+    member = np.zeros(len(report.paragraphs), dtype=bool)
+    if report.cluster_rows:
+        member[np.concatenate(report.cluster_rows)] = True
+    return member
 
 
 # ----------------------------------------------------------------------------- clean

@@ -138,15 +138,19 @@ class Report:
                       float(self.jaccard[row]))
 
     @cached_property
-    def clusters(self) -> list[Cluster]:
-        """Clusters of two or more paragraphs, ordered by their representative."""
+    def cluster_rows(self) -> list[np.ndarray]:
+        """The rows of each cluster of two or more paragraphs, earliest first, ordered by representative."""
         sizes = np.bincount(self.representative, minlength=len(self.paragraphs))
         rows = np.flatnonzero(sizes[self.representative] >= 2)
         order = rows[np.argsort(self.representative[rows], kind="stable")]
         labels = self.representative[order]
         cuts = np.flatnonzero(labels[1:] != labels[:-1]) + 1
-        return [Cluster(i, tuple(self._member(int(r)) for r in group))
-                for i, group in enumerate(np.split(order, cuts)) if len(group)]
+        return [group for group in np.split(order, cuts) if len(group)]
+
+    @cached_property
+    def clusters(self) -> list[Cluster]:
+        """Clusters of two or more paragraphs, ordered by their representative."""
+        return [Cluster(i, tuple(self._member(int(r)) for r in group)) for i, group in enumerate(self.cluster_rows)]
 
     def _require_texts(self) -> Sequence[str]:
         if self._texts is None:
