@@ -251,7 +251,7 @@ def _search(args: argparse.Namespace) -> Search:
 def _accounting(search: Search) -> str:
     """Every input record accounted for: read, and skipped with reasons."""
     files = len(search.corpus.sources)
-    line = f"{len(search.documents):,} records from {files:,} file{'s' * (files != 1)}"
+    line = f"{_count(len(search.documents), 'record')} from {_count(files, 'file')}"
     skipped = sum(error.records for error in search.skipped)
     if not skipped:
         return line + ", none skipped"
@@ -262,15 +262,19 @@ def _accounting(search: Search) -> str:
     return f"{line}; skipped {skipped:,} ({reasons}; first: {search.skipped[0]})"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'s' * (number != 1)}"
+
+
 def _summary_lines(search: Search) -> list[str]:
     s, lsh = search.report.summary, search.report.lsh
     share = s.duplicate_paragraphs / s.paragraphs if s.paragraphs else 0.0
     return [
         _accounting(search),
-        f"{s.paragraphs:,} paragraphs: {s.duplicate_paragraphs:,} duplicates ({share:.1%}), "
-        f"{s.exact_duplicates:,} exact and {s.near_duplicates:,} near, in {s.clusters:,} clusters; "
-        f"{s.repeated_blocks:,} repeated blocks",
-        f"{s.documents_with_duplicates:,} documents with duplicates; "
+        f"{_count(s.paragraphs, 'paragraph')}: {_count(s.duplicate_paragraphs, 'duplicate')} ({share:.1%}), "
+        f"{s.exact_duplicates:,} exact and {s.near_duplicates:,} near, in {_count(s.clusters, 'cluster')}; "
+        f"{_count(s.repeated_blocks, 'repeated block')}",
+        f"{_count(s.documents_with_duplicates, 'document')} with duplicates; "
         f"{s.duplicate_characters:,} of {s.characters:,} characters in duplicates; "
         f"LSH {lsh.bands} bands x {lsh.rows} rows",
     ]
@@ -306,7 +310,7 @@ def _find(args: argparse.Namespace) -> int:
         for number, group in enumerate(report.cluster_rows):
             members = [rows[r] for r in group.tolist()]
             stream.write(json_line({"cluster": number, "size": len(group), "members": members}))
-    _say(args, *_summary_lines(search), f"wrote {len(report.cluster_rows):,} clusters to {args.output}")
+    _say(args, *_summary_lines(search), f"wrote {_count(len(report.cluster_rows), 'cluster')} to {args.output}")
     return 0
 
 
@@ -455,12 +459,14 @@ def _stats(args: argparse.Namespace) -> int:
              f"Paragraphs found in >= {args.min_documents} documents (boilerplate):",
              f"  {'documents':>9}  {'times':>7}  paragraph"]
     lines += [f"  {b['documents']:>9,}  {b['occurrences']:>7,}  {_one_line(b['text'])}" for b in stats["boilerplate"]]
+    lines += ["  (none)"] * (not stats["boilerplate"])
     lines += ["", f"Blocks repeated inside one document: {stats['repeated_blocks_inside_documents']:,}",
               f"  {'paragraphs':>10}  where"]
     lines += [f"  {b['paragraphs']:>10}  {b['file']}:{b['line']} paragraphs {b['paragraph']}-"
               f"{b['paragraph'] + b['paragraphs'] - 1} repeat {b['source_paragraph']}-"
               f"{b['source_paragraph'] + b['paragraphs'] - 1}: {_one_line(b['first_text'], 40)}"
               for b in stats["blocks"]]
+    lines += ["  (none)"] * (not stats["blocks"])
     print("\n".join(lines))
     return 0
 

@@ -365,3 +365,18 @@ def test_cleaning_20newsgroups_removes_exactly_what_find_reports_and_a_second_cl
         assert all(text[s:e] not in record["text"] or text.count(text[s:e]) > 1 for s, e in spans)
     again = run("clean", tmp_path / "clean.jsonl.gz", "-o", tmp_path / "again.jsonl.gz")
     assert "0 duplicates" in again.stdout and "18,846 kept as they were, 0 cleaned" in again.stdout
+
+
+def test_the_readme_walk_through_prints_what_it_shows(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    session = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(ROOT / "dedup" / "examples", tmp_path / "dedup" / "examples")
+    commands = session.split("$ ")[1:]
+    assert len(commands) >= 5
+    for block in commands:
+        command, _, shown = block.partition("\n")
+        # The installed console script: `python -m dedup` would import the copied
+        # dedup/examples folder as a namespace package.
+        command = command.replace(".venv/bin/dedup", str(Path(sys.executable).parent / "dedup"))
+        result = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert result.stdout.rstrip("\n") == shown.rstrip("\n"), command
