@@ -380,3 +380,18 @@ def test_the_readme_walk_through_prints_what_it_shows(tmp_path):
         command = command.replace(".venv/bin/dedup", str(Path(sys.executable).parent / "dedup"))
         result = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, check=True)
         assert result.stdout.rstrip("\n") == shown.rstrip("\n"), command
+
+
+@needs_shared
+def test_ctrl_c_to_the_whole_process_group_while_workers_run_leaves_no_output_and_no_process(tmp_path):
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "clean", SHARED_DATA / "20newsgroups.jsonl.gz",
+                                "-o", out, "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    time.sleep(2)  # reading, with two worker processes
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted; no output written" in stderr
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no worker left behind
