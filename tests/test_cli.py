@@ -395,3 +395,31 @@ def test_ctrl_c_to_the_whole_process_group_while_workers_run_leaves_no_output_an
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # no worker left behind
+
+
+def test_progress_bars_show_documents_per_second_on_a_terminal_and_quiet_silences_them(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    posts = write_jsonl(tmp_path / "posts.jsonl", POSTS * 2000)
+    for quiet in ([], ["--quiet"]):
+        terminal, stderr = pty.openpty()
+        # A terminal of 100 columns: a new pseudo-terminal has none, and tqdm fits its bar to the width.
+        fcntl.ioctl(stderr, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        result = subprocess.run([sys.executable, "-m", "dedup", "stats", posts, *quiet], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=stderr, check=True, text=True)
+        os.close(stderr)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # the other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(terminal)
+        assert (b"docs/s" in shown) == (not quiet), shown[-300:]
+        assert "Paragraphs found in >= 3 documents" in result.stdout  # the statistics are the result, never silenced
