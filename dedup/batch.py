@@ -88,7 +88,8 @@ def _shingles(texts: Sequence[str], config: DedupConfig) -> ShingleSets:
 
 def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bool = True) -> ParagraphFeatures:
     paragraphs = segment(texts, config.segmentation)
-    raw = list(paragraph_texts(texts, paragraphs))
+    raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
+                                             paragraphs.end.tolist())]
     normalized = _normalized(raw, config)
     fingerprints = _fingerprints(raw, normalized)
     # A copy of a paragraph earlier in the batch is neither shingled nor signed again.
@@ -133,6 +134,12 @@ def _start_method():
 
 def _batches(texts: Iterable[str], batch_chars: int) -> Iterator[list[str]]:
     """Consecutive lists of ``texts`` of about ``batch_chars`` characters."""
+    if isinstance(texts, Sequence):  # cut in one array operation, not text by text
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // batch_chars)) + 1
+        bounds = [0, *cuts.tolist(), len(texts)]
+        yield from (list(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a)
+        return
     batch, chars = [], 0
     for text in texts:
         batch.append(text)

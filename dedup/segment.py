@@ -220,8 +220,9 @@ def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
 
 def _whole_texts(texts: Sequence[str]) -> Paragraphs:
     """``segment`` in mode ``"none"``, one array operation per step instead of a loop per text."""
-    start = np.array([len(t) - len(t.lstrip()) for t in texts], dtype=np.int64)
-    end = np.array([len(t.rstrip()) for t in texts], dtype=np.int64)
+    # Strip (a copy of the text) only texts that start or end with whitespace.
+    start = np.array([len(t) - len(t.lstrip()) if t[:1].isspace() else 0 for t in texts], dtype=np.int64)
+    end = np.array([len(t.rstrip()) if t[-1:].isspace() else len(t) for t in texts], dtype=np.int64)
     keep = end > start
     for i in np.flatnonzero(keep).tolist():
         if texts[i][start[i]] == ">":
