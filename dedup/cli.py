@@ -235,6 +235,11 @@ def _search(args: argparse.Namespace) -> Search:
         if isinstance(error, InputError):
             raise
         raise UsageError(str(error)) from error
+    if any(source.format == "parquet" for source in corpus.sources):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as error:
+            raise UsageError("reading Parquet needs pyarrow: pip install 'paradedup[parquet]'") from error
     documents, skipped, passes = Documents(), [], []
 
     def open_texts() -> Iterator[str]:
@@ -519,9 +524,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dedup: interrupted; no output written", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # stdout closed early, as by `dedup stats ... | head`
-        sys.stderr.close()
-        return 0
+    except OSError as error:  # reading inputs is InputError: this is an output that cannot be written
+        if isinstance(error, BrokenPipeError):  # stdout closed early, as by `dedup stats ... | head`
+            sys.stderr.close()
+            return 0
+        print(f"dedup: error: cannot write {error.filename or 'the output'}: {error.strerror or error}",
+              file=sys.stderr)
+        return 2
 
 
 def entry_point() -> None:

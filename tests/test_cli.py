@@ -258,6 +258,13 @@ def test_refuses_to_overwrite_an_input_or_mix_up_formats(tmp_path):
     assert posts.read_bytes() == before
 
 
+def test_an_output_that_cannot_be_written_is_a_usage_error(tmp_path):
+    posts = write_jsonl(tmp_path / "posts.jsonl", POSTS)
+    (tmp_path / "file").write_text("not a directory", encoding="utf-8")
+    result = run("find", posts, "-o", tmp_path / "file" / "clusters.jsonl", check_code=2)
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_options_come_from_a_toml_config_and_the_command_line_overrides_them(tmp_path):
     posts = write_jsonl(tmp_path / "posts.jsonl", POSTS)
     (tmp_path / "dedup.toml").write_text('threshold = 0.99\nmin-documents = 2\n', encoding="utf-8")
