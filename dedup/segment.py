@@ -221,12 +221,12 @@ def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
 def _whole_texts(texts: Sequence[str]) -> Paragraphs:
     """``segment`` in mode ``"none"``, one array operation per step instead of a loop per text."""
     # Strip (a copy of the text) only texts that start or end with whitespace.
-    start = np.array([len(t) - len(t.lstrip()) if t[:1].isspace() else 0 for t in texts], dtype=np.int64)
+    starts = [len(t) - len(t.lstrip()) if t[:1].isspace() else 0 for t in texts]
+    start = np.array(starts, dtype=np.int64)
     end = np.array([len(t.rstrip()) if t[-1:].isspace() else len(t) for t in texts], dtype=np.int64)
     keep = end > start
-    for i in np.flatnonzero(keep).tolist():
-        if texts[i][start[i]] == ">":
-            keep[i] = not _BLANK_LINE.fullmatch(texts[i])
+    for i in [i for i, (t, s) in enumerate(zip(texts, starts)) if t.startswith(">", s)]:
+        keep[i] = not _BLANK_LINE.fullmatch(texts[i])
     doc = np.flatnonzero(keep)
     return Paragraphs(doc=doc, index=np.zeros(len(doc), dtype=np.int64), start=start[keep], end=end[keep])
 
