@@ -476,19 +476,31 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown_clusters(report: Report, count: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """The ``count`` largest clusters holding near duplicates (the largest of all when none does):
+    ``(cluster number, rows shown, all rows)``, the shown ones the first, five near and three exact copies."""
+    groups = list(enumerate(report.cluster_rows))
+    near = [(number, rows) for number, rows in groups if not report.exact[rows].all()]
+    chosen = sorted(near or groups, key=lambda item: (-len(item[1]), item[0]))[:count]
+    shown = []
+    for number, rows in chosen:
+        exact = report.exact[rows[1:]]
+        shown.append((number, np.concatenate([rows[:1], rows[1:][~exact][:5], rows[1:][exact][:3]]), rows))
+    return shown
+
+
 def _report(args: argparse.Namespace) -> int:
     from .html_report import render
 
     search = _search(args)
     report = search.report
-    largest = sorted(report.clusters, key=lambda c: (-len(c), c.id))[: args.clusters]
-    shown = [c.members[:6] for c in largest]
-    passages = search.passages([report.row(m) for members in shown for m in members], limit=3000)
+    shown = _shown_clusters(report, args.clusters)
+    passages = search.passages((r for _, rows, _ in shown for r in rows.tolist()), limit=3000)
     stats = _statistics(search, args.min_documents, args.top)
-    clusters = [{"id": c.id, "size": len(c),
-                 "members": [{**search.member(m, bool(report.exact[report.row(m)])),
-                              "text": passages[report.row(m)]} for m in members]}
-                for c, members in zip(largest, shown)]
+    clusters = [{"id": number, "size": len(everyone), "exact": int(report.exact[everyone[1:]].sum()),
+                 "members": [{**search.member(report._member(r), bool(report.exact[r])),  # noqa: SLF001
+                              "text": passages[r]} for r in rows.tolist()]}
+                for number, rows, everyone in shown]
     page = render(stats, clusters, report.config, report.lsh, [str(p) for p in args.inputs],
                   _summary_lines(search)[0])
     _refuse_inputs(search.corpus, [args.output])

@@ -117,8 +117,10 @@ def _cluster_html(cluster: dict[str, Any]) -> str:
         parts.append(f'<div class="where">first: {_where(first)}</div>'
                      f'<div class="passage">{html.escape(first["text"])}</div>')
     if exact:
-        parts.append('<p class="where"><span class="exact">Exact copies</span> (the same text after '
-                     f'normalisation): {"; ".join(_where(m) for m in exact)}</p>')
+        more = cluster["exact"] - len(exact)
+        parts.append(f'<p class="where"><span class="exact">{cluster["exact"]:,} exact copies</span> (the same '
+                     f'text after normalisation): {"; ".join(_where(m) for m in exact)}'
+                     f'{f"; and {more:,} more" if more else ""}</p>')
     for member in others:
         if not member["exact"]:
             left, right = word_diff(first["text"], member["text"])
@@ -127,8 +129,9 @@ def _cluster_html(cluster: dict[str, Any]) -> str:
                 f'<div><div class="where">first: {_where(first)}</div><div class="passage">{left}</div></div>'
                 f'<div><div class="where">Jaccard {member["jaccard"]:.3f}: {_where(member)}</div>'
                 f'<div class="passage">{right}</div></div></div>')
-    if cluster["size"] > len(cluster["members"]):
-        parts.append(f'<p class="note">… and {cluster["size"] - len(cluster["members"])} more</p>')
+    near_more = cluster["size"] - 1 - cluster["exact"] - (len(others) - len(exact))
+    if near_more:
+        parts.append(f'<p class="note">… and {near_more:,} more near duplicates</p>')
     return "".join(parts) + "</div>"
 
 
@@ -165,9 +168,10 @@ def render(stats: dict[str, Any], clusters: list[dict[str, Any]], config: DedupC
 <p class="note">Probability that two paragraphs of Jaccard similarity s share a bucket and are compared;
 every compared pair is then verified exactly against the threshold.</p>
 {s_curve_svg(lsh)}
-<h2>Largest clusters</h2>
-<p class="note">Each duplicate beside the first occurrence of its cluster; words only on the left are
-<del>struck out</del>, words only on the right <ins>marked</ins>.</p>
+<h2>Largest clusters with near duplicates</h2>
+<p class="note">Each near duplicate beside the first occurrence of its cluster; words only on the left are
+<del>struck out</del>, words only on the right <ins>marked</ins>. Paragraphs repeated exactly are in the
+boilerplate table below.</p>
 {"".join(map(_cluster_html, clusters)) or "<p>No duplicates found.</p>"}
 <h2>Boilerplate: paragraphs found in {stats.get("min_documents", "several")} or more documents</h2>
 <table><tr><th>documents</th><th>times</th><th>paragraph</th></tr>{boilerplate}</table>
