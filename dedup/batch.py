@@ -250,4 +250,7 @@ def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
 def text_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     """MinHash signatures of whole texts (normalize -> shingle -> minhash), batch by batch."""
     parts = [part for _, part in map_batches(_batch_signatures, texts, config, sum(map(len, texts)))]
-    return np.concatenate(parts) if parts else np.empty((0, config.num_perm), dtype=np.uint32)
+    if not parts:
+        return np.empty((0, config.num_perm), dtype=np.uint32)
+    # Joined permutation-major, as each part is laid out: contiguous copies, not strided ones.
+    return np.concatenate([part.T for part in parts], axis=1).T
