@@ -45,8 +45,20 @@ def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np
     pair = np.repeat(np.tile(np.arange(len(left), dtype=np.int64), 2), sizes)
     side = np.repeat(np.arange(len(ids)) >= len(left), sizes)
     values = sets.values[gather_positions(sets.offsets, ids)]
-    order = np.lexsort((values, pair))
-    pair, values, side = pair[order], values[order], side[order]
+    # One 64-bit key, the pair in the high bits and the value's top bits below,
+    # sorts about four times faster than lexsort on (pair, value): equal values
+    # of a pair end up together. Different values sharing a key (a pair's two
+    # values equal in their top 40-odd bits) could interleave; the pairs where
+    # that happens are sorted again exactly.
+    shift = np.uint64(max(1, (len(left) - 1).bit_length()))
+    key = (pair.astype(np.uint64) << (np.uint64(64) - shift)) | (values >> shift)
+    order = np.argsort(key)
+    key, pair, values, side = key[order], pair[order], values[order], side[order]
+    clash = (key[1:] == key[:-1]) & (values[1:] != values[:-1])
+    if clash.any():
+        unsure = np.flatnonzero(np.isin(pair, pair[1:][clash]))  # whole pairs, each one contiguous
+        exact = unsure[np.lexsort((values[unsure], pair[unsure]))]
+        values[unsure], side[unsure] = values[exact], side[exact]
     # Each run of one value within one pair is one distinct shingle (sets may
     # repeat values); it is shared when both sides occur in the run.
     starts = np.flatnonzero(run_starts(pair) | run_starts(values))

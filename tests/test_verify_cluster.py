@@ -23,9 +23,16 @@ def as_multisets(list_of_sets):
     return ShingleSets(values.astype(np.uint64), np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), sizes)
 
 
-@given(small_sets, st.integers(1, 40))
-def test_vectorised_jaccard_matches_python_sets_in_any_batch_size(sets, batch):
+# Values as the kernel makes them, spread over 64 bits; or small and crowded,
+# so that many values of a pair share their top bits; or sharing only low bits.
+SPREADS = [lambda v: v * np.uint64(0x9E3779B97F4A7C15), lambda v: v, lambda v: (v << np.uint64(58)) | v]
+
+
+@given(small_sets, st.integers(1, 40), st.sampled_from(SPREADS))
+def test_vectorised_jaccard_matches_python_sets_in_any_batch_size(sets, batch, spread):
     s = as_multisets(sets)
+    with np.errstate(over="ignore"):
+        s = ShingleSets(spread(s.values), s.offsets, s.token_counts)
     n = len(sets)
     left, right = np.meshgrid(np.arange(n), np.arange(n))
     left, right = left.ravel(), right.ravel()
