@@ -27,7 +27,7 @@ from .config import SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig
 from .corpus import FORMATS, Corpus, InputError, Record, format_of, open_corpus
 from .output import AtomicOutputs, RecordWriter, json_line, open_output, record_writer
 from .pipeline import find_duplicates_streaming
-from .report import Report
+from .report import Member, RepeatedBlock, Report
 from .segment import paragraph_texts
 
 __all__ = ["main"]
@@ -208,7 +208,7 @@ class Search:
     documents: Documents
     skipped: list[InputError]
 
-    def member(self, member: Any, exact: bool) -> dict[str, Any]:
+    def member(self, member: Member, exact: bool) -> dict[str, Any]:
         position = member.document
         return {"file": str(self.corpus.sources[self.documents.sources[position]].path),
                 "line": self.documents.lines[position], "id": self.documents.ids[position],
@@ -420,7 +420,7 @@ def _statistics(search: Search, min_documents: int, top: int) -> dict[str, Any]:
     inside = [b for b in report.repeated_blocks if b.document == b.source_document]
     blocks = sorted(inside, key=lambda b: (-b.paragraphs, b.document, b.first_paragraph))[:top]
     first_rows = [report.row(b.representative) for b in boilerplate]
-    block_rows = [int(report._document_bounds[b.document]) + b.first_paragraph for b in blocks]  # noqa: SLF001
+    block_rows = [report.row(_block_member(b)) for b in blocks]
     passages = search.passages(first_rows + block_rows, limit=400)
     return {
         "records": len(search.documents),
@@ -440,9 +440,7 @@ def _statistics(search: Search, min_documents: int, top: int) -> dict[str, Any]:
     }
 
 
-def _block_member(block: Any) -> Any:
-    from .report import Member
-
+def _block_member(block: RepeatedBlock) -> Member:
     return Member(block.document, block.first_paragraph, block.start, block.end, 1.0)
 
 
@@ -498,7 +496,7 @@ def _report(args: argparse.Namespace) -> int:
     passages = search.passages((r for _, rows, _ in shown for r in rows.tolist()), limit=3000)
     stats = _statistics(search, args.min_documents, args.top)
     clusters = [{"id": number, "size": len(everyone), "exact": int(report.exact[everyone[1:]].sum()),
-                 "members": [{**search.member(report._member(r), bool(report.exact[r])),  # noqa: SLF001
+                 "members": [{**search.member(report.member(r), bool(report.exact[r])),
                               "text": passages[r]} for r in rows.tolist()]}
                 for number, rows, everyone in shown]
     page = render(stats, clusters, report.config, report.lsh, [str(p) for p in args.inputs],

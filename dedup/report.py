@@ -132,7 +132,8 @@ class Report:
         """Boolean per paragraph: it repeats an earlier paragraph."""
         return self.representative != np.arange(len(self.paragraphs))
 
-    def _member(self, row: int) -> Member:
+    def member(self, row: int) -> Member:
+        """The paragraph at ``row`` of the paragraph-level arrays, as a cluster member."""
         p = self.paragraphs
         return Member(self.ids[p.doc[row]], int(p.index[row]), int(p.start[row]), int(p.end[row]),
                       float(self.jaccard[row]))
@@ -150,7 +151,7 @@ class Report:
     @cached_property
     def clusters(self) -> list[Cluster]:
         """Clusters of two or more paragraphs, ordered by their representative."""
-        return [Cluster(i, tuple(self._member(int(r)) for r in group)) for i, group in enumerate(self.cluster_rows)]
+        return [Cluster(i, tuple(self.member(int(r)) for r in group)) for i, group in enumerate(self.cluster_rows)]
 
     def _require_texts(self) -> Sequence[str]:
         if self._texts is None:
@@ -183,7 +184,7 @@ class Report:
         keep = documents >= min_documents
         labels, documents = labels[keep], documents[keep]
         order = np.lexsort((labels, -documents))
-        return [Boilerplate(self._member(int(labels[k])), int(documents[k]), int(sizes[labels[k]]))
+        return [Boilerplate(self.member(int(labels[k])), int(documents[k]), int(sizes[labels[k]]))
                 for k in order.tolist()]
 
     @cached_property
