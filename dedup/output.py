@@ -12,7 +12,7 @@ Example
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> with AtomicOutputs() as outputs:
 ...     _ = outputs.temporary(folder / "out.txt").write_text("done")
-...     sorted(p.name for p in folder.iterdir()) == ["out.txt"]
+...     (folder / "out.txt").exists()  # not until the block has succeeded
 False
 >>> (folder / "out.txt").read_text()
 'done'
