@@ -286,7 +286,8 @@ def main() -> None:
     parser.add_argument("--wiki", type=int, default=12_500, help="Wikipedia paragraphs incl. planted copies")
     parser.add_argument("--scale", default="0.1,0.25,0.5,1", help="gutenberg fractions ('' to skip)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--systems", default="dedup (2 cores),dedup (1 core),datasketch,rensa,gaoya")
+    parser.add_argument("--systems", default="dedup (2 cores),dedup (1 core),dedup numba (2 cores),"
+                                              "dedup numba (1 core),datasketch,rensa,gaoya")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.worker:

@@ -50,10 +50,10 @@ def confirmed_candidates(query: Callable, minhashes: list):
 
 # --- this library --------------------------------------------------------------
 
-def dedup_signatures(paragraphs: list[str], n_jobs: int | None) -> np.ndarray:
+def dedup_signatures(paragraphs: list[str], n_jobs: int | None, kernel: str = "numpy") -> np.ndarray:
     from dedup import paragraph_signatures
 
-    return paragraph_signatures(paragraphs, n_jobs=n_jobs)
+    return paragraph_signatures(paragraphs, n_jobs=n_jobs, kernel=kernel)
 
 
 def dedup_clusters(paragraphs: list[str], n_jobs: int | None):
@@ -142,6 +142,9 @@ def gaoya_clusters(paragraphs: list[str]):
 SYSTEMS: dict[str, dict[str, Callable]] = {
     "dedup (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2), "clusters": lambda p: dedup_clusters(p, 2)},
     "dedup (1 core)": {"signatures": lambda p: dedup_signatures(p, 1), "clusters": lambda p: dedup_clusters(p, 1)},
+    # The optional compiled kernel (the numba extra); it computes signatures only.
+    "dedup numba (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2, "numba")},
+    "dedup numba (1 core)": {"signatures": lambda p: dedup_signatures(p, 1, "numba")},
     "datasketch": {"signatures": datasketch_signatures, "clusters": datasketch_clusters},
     "rensa": {"signatures": rensa_signatures, "clusters": rensa_clusters},
     "gaoya": {"clusters": gaoya_clusters},

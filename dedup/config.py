@@ -6,11 +6,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["DedupConfig", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
+__all__ = ["DedupConfig", "KERNELS", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
 
 SEGMENTATION_MODES = ("auto", "blank-lines", "lines", "wrapped", "none")
 SHINGLE_UNITS = ("word", "char")
 UNICODE_FORMS = ("NFKC", "NFC", "NFKD", "NFD", None)
+KERNELS = ("numpy", "numba")
 
 # Defaults chosen by benchmarks/choose_ngram.py on real paragraphs; see README.
 DEFAULT_NGRAM = {"word": 2, "char": 5}
@@ -73,6 +74,11 @@ class DedupConfig:
         Worker processes for the per-paragraph stages. ``None`` (default) uses
         every available core once the corpus is large enough for that to pay
         (see :mod:`dedup.batch`), else one. Results never depend on it.
+    kernel:
+        ``"numpy"`` (default), or ``"numba"`` to compute the signatures of ASCII
+        paragraphs in word mode (:func:`dedup.paragraph_signatures`) in one
+        compiled loop (:mod:`dedup.compiled`; ``pip install 'paradedup[numba]'``).
+        Results are identical.
     unicode_form, casefold, fold_punctuation:
         Normalisation; see :func:`dedup.normalize.normalize`.
 
@@ -99,6 +105,7 @@ class DedupConfig:
     false_negative_weight: float = 0.995
     seed: int = 1
     n_jobs: int | None = None
+    kernel: Literal["numpy", "numba"] = "numpy"
     unicode_form: Literal["NFKC", "NFC", "NFKD", "NFD"] | None = "NFKC"
     casefold: bool = True
     fold_punctuation: bool = True
@@ -132,6 +139,7 @@ class DedupConfig:
                 "seed", "an integer in [0, 2**32)", self.seed)
         _expect(self.n_jobs is None or (_is_int(self.n_jobs) and self.n_jobs >= 1),
                 "n_jobs", "None or an integer >= 1", self.n_jobs)
+        _expect(self.kernel in KERNELS, "kernel", f"one of {KERNELS}", self.kernel)
         _expect(self.unicode_form in UNICODE_FORMS,
                 "unicode_form", f"one of {UNICODE_FORMS}", self.unicode_form)
         for name in ("casefold", "fold_punctuation"):
