@@ -245,13 +245,13 @@ def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
 
 def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     if config.kernel == "numba" and config.shingle == "word":
-        from .compiled import ascii_signatures
+        from .compiled import ascii_signatures, normalized_signatures
 
         ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
         out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
         out[ascii] = ascii_signatures([t for t, flag in zip(texts, ascii) if flag], config)
-        out[~ascii] = signatures(_shingles([t for t, flag in zip(texts, ascii) if not flag], config),
-                                 config.num_perm, config.seed)
+        out[~ascii] = normalized_signatures(_normalized([t for t, flag in zip(texts, ascii) if not flag], config),
+                                            config)
         return out
     return signatures(_shingles(texts, config), config.num_perm, config.seed)
 

@@ -7,7 +7,8 @@ batch, with no temporaries: the ASCII normalisation of :mod:`dedup.normalize`
 polynomial hashes of :mod:`dedup.shingle`, the n-gram shingle hashes, and the
 MinHash minimum of :mod:`dedup.minhash` (``a_k * fmix32(h) + b_k mod 2^32``).
 The maths is the same to the bit; the tests hold this kernel equal to the
-numpy path. Non-ASCII paragraphs stay on the numpy path.
+numpy path. Other paragraphs are normalised as usual (NFKC and all), then
+tokenised, hashed and signed by a second loop over their code points.
 
 Example
 -------
@@ -30,13 +31,15 @@ from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
 from .normalize import _ascii_translation
-from .shingle import TOKEN_BASE
+from .shingle import _ALONE, _BMP_KIND, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE
 
-__all__ = ["ascii_signatures"]
+__all__ = ["ascii_signatures", "normalized_signatures"]
 
 _BASE, _FOLD = np.uint64(TOKEN_BASE), np.uint64(FOLD)
 _M1, _M2 = (np.uint64(m) for m in FMIX64_MULTIPLIERS)
 _LOW32 = np.uint64(0xFFFFFFFF)
+# The one range of SCRIPTIO_CONTINUA above the Basic Multilingual Plane.
+(_HAN_EXTENSIONS,) = [(lo, hi) for lo, hi in SCRIPTIO_CONTINUA if lo > 0xFFFF]
 # What str.split() takes for whitespace, over bytes.
 _SPACE = np.array([chr(c).isspace() for c in range(256)])
 
@@ -61,9 +64,26 @@ def _fmix32(h):
     return h ^ (h >> np.uint64(16))
 
 
+@numba.njit(inline="always")
+def _sign(tokens, count, n, a, b, row):
+    """``row``: the signature of the n-gram shingles of ``tokens[:count]``."""
+    row[:] = EMPTY
+    # A paragraph of 0 < count < n tokens has the one shingle of all of them.
+    width = min(n, count)
+    for start in range(count - width + 1 if count else 0):
+        g = tokens[start]
+        for j in range(1, width):
+            g = g * _FOLD + tokens[start + j]
+        x = _fmix32(_fmix64(g) & _LOW32)
+        for k in range(a.shape[0]):
+            value = (np.uint64(a[k]) * x + np.uint64(b[k])) & _LOW32
+            if value < row[k]:
+                row[k] = value
+
+
 @numba.njit(cache=True)
-def _signatures(data, offsets, n, a, b, mapped, space, tokens, out):
-    """``out[p]``: the signature of the bytes ``data[offsets[p]:offsets[p+1]]``."""
+def _ascii_signatures(data, offsets, n, a, b, mapped, space, tokens, out):
+    """``out[p]``: the signature of raw ASCII bytes ``data[offsets[p]:offsets[p+1]]``, normalised by ``mapped``."""
     for p in range(offsets.shape[0] - 1):
         count = 0
         h = np.uint64(0)
@@ -82,19 +102,41 @@ def _signatures(data, offsets, n, a, b, mapped, space, tokens, out):
         if inside:
             tokens[count] = _fmix64(h)
             count += 1
-        row = out[p]
-        row[:] = EMPTY
-        # A paragraph of 0 < count < n tokens has the one shingle of all of them.
-        width = min(n, count)
-        for start in range(count - width + 1 if count else 0):
-            g = tokens[start]
-            for j in range(1, width):
-                g = g * _FOLD + tokens[start + j]
-            x = _fmix32(_fmix64(g) & _LOW32)
-            for k in range(a.shape[0]):
-                value = (np.uint64(a[k]) * x + np.uint64(b[k])) & _LOW32
-                if value < row[k]:
-                    row[k] = value
+        _sign(tokens, count, n, a, b, out[p])
+
+
+@numba.njit(cache=True)
+def _code_point_signatures(code_points, offsets, n, a, b, kind, tokens, out):
+    """``out[p]``: the signature of normalised code points ``code_points[offsets[p]:offsets[p+1]]``.
+
+    ``kind`` is :data:`dedup.shingle._BMP_KIND`: a character of a script written
+    without spaces is a token alone, as is one of the Han extensions above the BMP.
+    """
+    for p in range(offsets.shape[0] - 1):
+        count = 0
+        h = np.uint64(0)
+        inside = False
+        for i in range(offsets[p], offsets[p + 1]):
+            c = code_points[i]
+            if c <= 0xFFFF:
+                what = kind[c]
+            else:
+                what = _ALONE if _HAN_EXTENSIONS[0] <= c <= _HAN_EXTENSIONS[1] else _TOKEN
+            if what != _TOKEN and inside:  # a space or a character alone ends a word
+                tokens[count] = _fmix64(h)
+                count += 1
+                h = np.uint64(0)
+                inside = False
+            if what == _ALONE:
+                tokens[count] = _fmix64(np.uint64(c) + np.uint64(1))
+                count += 1
+            elif what == _TOKEN:
+                h = h * _BASE + np.uint64(c) + np.uint64(1)
+                inside = True
+        if inside:
+            tokens[count] = _fmix64(h)
+            count += 1
+        _sign(tokens, count, n, a, b, out[p])
 
 
 @cache
@@ -105,15 +147,33 @@ def _byte_map(casefold: bool, fold_punctuation: bool) -> np.ndarray:
     return np.frombuffer(table.lower() if casefold else table, dtype=np.uint8).copy()
 
 
-def ascii_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
-    """``(len(texts), num_perm)`` uint32 signatures of ASCII texts in word mode, each taken whole."""
-    a, b = permutations(config.num_perm, config.seed)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+def _offsets(texts: Sequence[str]) -> np.ndarray:
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
+    return offsets
+
+
+def _token_buffer(offsets: np.ndarray) -> np.ndarray:
+    # A paragraph of L characters has at most L tokens (all alone).
+    return np.empty(int(np.diff(offsets).max(initial=0)) + 1, dtype=np.uint64)
+
+
+def ascii_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
+    """``(len(texts), num_perm)`` uint32 signatures of raw ASCII texts in word mode, each taken whole."""
+    a, b = permutations(config.num_perm, config.seed)
+    offsets = _offsets(texts)
     data = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
-    tokens = np.empty(int(lengths.max(initial=0)) // 2 + 1, dtype=np.uint64)  # words and their spaces
     out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
-    _signatures(data, offsets, config.ngram_size, a, b, _byte_map(config.casefold, config.fold_punctuation),
-                _SPACE, tokens, out)
+    _ascii_signatures(data, offsets, config.ngram_size, a, b, _byte_map(config.casefold, config.fold_punctuation),
+                      _SPACE, _token_buffer(offsets), out)
+    return out
+
+
+def normalized_signatures(normalized: Sequence[str], config: DedupConfig) -> np.ndarray:
+    """``(len(normalized), num_perm)`` uint32 signatures of normalised texts in word mode."""
+    a, b = permutations(config.num_perm, config.seed)
+    offsets = _offsets(normalized)
+    code_points = np.frombuffer("".join(normalized).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    out = np.empty((len(normalized), config.num_perm), dtype=np.uint32)
+    _code_point_signatures(code_points, offsets, config.ngram_size, a, b, _BMP_KIND, _token_buffer(offsets), out)
     return out

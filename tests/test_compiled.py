@@ -30,11 +30,28 @@ def test_numba_signatures_equal_the_numpy_path(texts, n, num_perm, seed, casefol
     assert np.array_equal(fast, paragraph_signatures(texts, **options))
 
 
-def test_char_shingles_and_non_ascii_texts_take_the_numpy_path():
+unicode_texts = st.lists(
+    st.one_of(
+        st.text(max_size=60),
+        st.lists(st.sampled_from(["Ça", "va", "東京", "は日本", "ไทย", "𠀀𠀁", "ＡＢＣ", "\u200b", "x", " ", "\u3000"]),
+                 max_size=25).map("".join),
+    ),
+    max_size=10,
+)
+
+
+@settings(deadline=None)
+@given(unicode_texts, st.integers(1, 4), st.integers(1, 64), st.sampled_from(["NFKC", "NFC", None]))
+def test_numba_signatures_of_any_unicode_equal_the_numpy_path(texts, n, num_perm, form):
+    options = dict(ngram=n, num_perm=num_perm, unicode_form=form)
+    assert np.array_equal(paragraph_signatures(texts, kernel="numba", **options),
+                          paragraph_signatures(texts, **options))
+
+
+def test_char_shingles_take_the_numpy_path():
     texts = ["Ça va? Très bien.", "plain ascii words here", "東京は日本の首都です"]
-    for unit in ("word", "char"):
-        assert np.array_equal(paragraph_signatures(texts, kernel="numba", shingle=unit),
-                              paragraph_signatures(texts, shingle=unit))
+    assert np.array_equal(paragraph_signatures(texts, kernel="numba", shingle="char"),
+                          paragraph_signatures(texts, shingle="char"))
 
 
 @needs_shared
