@@ -245,7 +245,10 @@ def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
 
 def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     if config.kernel == "numba" and config.shingle == "word":
-        from .compiled import ascii_signatures, normalized_signatures
+        try:
+            from .compiled import ascii_signatures, normalized_signatures
+        except ModuleNotFoundError as error:
+            raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
 
         ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
         out = np.empty((len(texts), config.num_perm), dtype=np.uint32)

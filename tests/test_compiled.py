@@ -1,5 +1,7 @@
 """The optional numba kernel against the numpy path it must equal, bit for bit."""
 
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -58,3 +60,10 @@ def test_char_shingles_take_the_numpy_path():
 def test_numba_signatures_equal_the_numpy_path_on_real_posts():
     texts = [record["text"] for record in records("20newsgroups.jsonl.gz", 3000)]
     assert np.array_equal(paragraph_signatures(texts, kernel="numba", n_jobs=2), paragraph_signatures(texts))
+
+
+def test_without_numba_the_error_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba now fails
+    monkeypatch.delitem(sys.modules, "dedup.compiled", raising=False)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'paradedup\[numba\]'"):
+        paragraph_signatures(["some text here"], kernel="numba")
