@@ -40,8 +40,7 @@ _M1, _M2 = (np.uint64(m) for m in FMIX64_MULTIPLIERS)
 _LOW32 = np.uint64(0xFFFFFFFF)
 # The one range of SCRIPTIO_CONTINUA above the Basic Multilingual Plane.
 (_HAN_EXTENSIONS,) = [(lo, hi) for lo, hi in SCRIPTIO_CONTINUA if lo > 0xFFFF]
-# What str.split() takes for whitespace, over bytes.
-_SPACE = np.array([chr(c).isspace() for c in range(256)])
+_NO_MAP = np.empty(0, dtype=np.uint32)
 
 
 @numba.njit(inline="always")
@@ -82,42 +81,20 @@ def _sign(tokens, count, n, a, b, row):
 
 
 @numba.njit(cache=True)
-def _ascii_signatures(data, offsets, n, a, b, mapped, space, tokens, out):
-    """``out[p]``: the signature of raw ASCII bytes ``data[offsets[p]:offsets[p+1]]``, normalised by ``mapped``."""
-    for p in range(offsets.shape[0] - 1):
-        count = 0
-        h = np.uint64(0)
-        inside = False
-        for i in range(offsets[p], offsets[p + 1]):
-            c = mapped[data[i]]
-            if space[c]:
-                if inside:
-                    tokens[count] = _fmix64(h)
-                    count += 1
-                    h = np.uint64(0)
-                    inside = False
-            else:
-                h = h * _BASE + np.uint64(c) + np.uint64(1)
-                inside = True
-        if inside:
-            tokens[count] = _fmix64(h)
-            count += 1
-        _sign(tokens, count, n, a, b, out[p])
+def _signatures(units, offsets, n, a, b, mapped, kind, tokens, out):
+    """``out[p]``: the signature of the text ``units[offsets[p]:offsets[p+1]]``.
 
-
-@numba.njit(cache=True)
-def _code_point_signatures(code_points, offsets, n, a, b, kind, tokens, out):
-    """``out[p]``: the signature of normalised code points ``code_points[offsets[p]:offsets[p+1]]``.
-
-    ``kind`` is :data:`dedup.shingle._BMP_KIND`: a character of a script written
-    without spaces is a token alone, as is one of the Han extensions above the BMP.
+    ``units`` are raw ASCII bytes that ``mapped`` normalises, or normalised code
+    points (``mapped`` empty). ``kind`` is :data:`dedup.shingle._BMP_KIND`: a
+    character of a script written without spaces is a token alone, as is one of
+    the Han extensions above the Basic Multilingual Plane.
     """
     for p in range(offsets.shape[0] - 1):
         count = 0
         h = np.uint64(0)
         inside = False
         for i in range(offsets[p], offsets[p + 1]):
-            c = code_points[i]
+            c = mapped[units[i]] if mapped.shape[0] else units[i]
             if c <= 0xFFFF:
                 what = kind[c]
             else:
@@ -164,8 +141,8 @@ def ascii_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     offsets = _offsets(texts)
     data = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
     out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
-    _ascii_signatures(data, offsets, config.ngram_size, a, b, _byte_map(config.casefold, config.fold_punctuation),
-                      _SPACE, _token_buffer(offsets), out)
+    _signatures(data, offsets, config.ngram_size, a, b, _byte_map(config.casefold, config.fold_punctuation),
+                _BMP_KIND, _token_buffer(offsets), out)
     return out
 
 
@@ -175,5 +152,5 @@ def normalized_signatures(normalized: Sequence[str], config: DedupConfig) -> np.
     offsets = _offsets(normalized)
     code_points = np.frombuffer("".join(normalized).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     out = np.empty((len(normalized), config.num_perm), dtype=np.uint32)
-    _code_point_signatures(code_points, offsets, config.ngram_size, a, b, _BMP_KIND, _token_buffer(offsets), out)
+    _signatures(code_points, offsets, config.ngram_size, a, b, _NO_MAP, _BMP_KIND, _token_buffer(offsets), out)
     return out
