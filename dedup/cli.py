@@ -122,14 +122,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> dict[str, Any]:
-    """Option defaults from ``--config FILE``, checked against the command's options."""
+def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> None:
+    """Set the command's option defaults from ``--config FILE``, checked against its options."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("command", nargs="?")
     pre.add_argument("--config", type=Path)
     known, _ = pre.parse_known_args(argv)
     if known.config is None:
-        return {}
+        return
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -148,7 +148,6 @@ def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> d
         raise UsageError(f"config file {known.config}: unknown option(s) {unknown}; "
                          f"valid for '{known.command}': {sorted(valid)}")
     command.set_defaults(**defaults)
-    return defaults
 
 
 def _dedup_config(args: argparse.Namespace) -> DedupConfig:
@@ -413,16 +412,18 @@ def _write_cleaned(args: argparse.Namespace, report: Report, writer: RecordWrite
 # ----------------------------------------------------------------------------- stats and report
 
 
-def _statistics(search: Search, min_documents: int, top: int) -> dict[str, Any]:
-    """Figures, boilerplate and repeated blocks, with the passages they quote."""
+def _statistics(search: Search, min_documents: int, top: int,
+                quoted: Iterable[int] = ()) -> tuple[dict[str, Any], dict[int, str]]:
+    """Figures, boilerplate and repeated blocks with the passages they quote, and
+    the passages of rows ``quoted`` too: one more read of the corpus for all."""
     report = search.report
     boilerplate = report.boilerplate(min_documents)[:top]
     inside = [b for b in report.repeated_blocks if b.document == b.source_document]
     blocks = sorted(inside, key=lambda b: (-b.paragraphs, b.document, b.first_paragraph))[:top]
     first_rows = [report.row(b.representative) for b in boilerplate]
     block_rows = [report.row(_block_member(b)) for b in blocks]
-    passages = search.passages(first_rows + block_rows, limit=400)
-    return {
+    passages = search.passages([*first_rows, *block_rows, *quoted], limit=3000)
+    stats = {
         "records": len(search.documents),
         "skipped": {kind: sum(e.records for e in search.skipped if e.kind == kind)
                     for kind in sorted({e.kind for e in search.skipped})},
@@ -432,12 +433,13 @@ def _statistics(search: Search, min_documents: int, top: int) -> dict[str, Any]:
         "min_documents": min_documents,
         "repeated_blocks_inside_documents": len(inside),
         "boilerplate": [{"documents": b.documents, "occurrences": b.occurrences,
-                         **search.member(b.representative, True), "text": passages[row]}
+                         **search.member(b.representative, True), "text": passages[row][:400]}
                         for b, row in zip(boilerplate, first_rows)],
         "blocks": [{"paragraphs": b.paragraphs, **search.member(_block_member(b), True),
-                    "source_paragraph": b.source_first_paragraph, "first_text": passages[row]}
+                    "source_paragraph": b.source_first_paragraph, "first_text": passages[row][:400]}
                    for b, row in zip(blocks, block_rows)],
     }
+    return stats, passages
 
 
 def _block_member(block: RepeatedBlock) -> Member:
@@ -451,7 +453,7 @@ def _one_line(text: str, width: int = 70) -> str:
 
 def _stats(args: argparse.Namespace) -> int:
     search = _search(args)
-    stats = _statistics(search, args.min_documents, args.top)
+    stats, _ = _statistics(search, args.min_documents, args.top)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
@@ -493,8 +495,8 @@ def _report(args: argparse.Namespace) -> int:
     search = _search(args)
     report = search.report
     shown = _shown_clusters(report, args.clusters)
-    passages = search.passages((r for _, rows, _ in shown for r in rows.tolist()), limit=3000)
-    stats = _statistics(search, args.min_documents, args.top)
+    stats, passages = _statistics(search, args.min_documents, args.top,
+                                  (r for _, rows, _ in shown for r in rows.tolist()))
     clusters = [{"id": number, "size": len(everyone), "exact": int(report.exact[everyone[1:]].sum()),
                  "members": [{**search.member(report.member(r), bool(report.exact[r])),
                               "text": passages[r]} for r in rows.tolist()]}
