@@ -101,7 +101,7 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     """
     config = _options(config, threshold, options)
     ids, texts = read_documents(docs)
-    features = paragraph_features(texts, config, total_chars=sum(map(len, texts)))
+    features = paragraph_features(texts, config)
     return _search(features, features.shingles.take, config, ids, texts)
 
 

@@ -247,6 +247,29 @@ def test_worker_processes_give_identical_results(monkeypatch):
     assert np.array_equal(one.representative, two.representative) and one.summary.duplicate_paragraphs > 10
 
 
+@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+def test_workers_started_either_way_give_identical_signatures_and_clusters(monkeypatch, start_method):
+    # Forked workers read an in-memory corpus from inherited memory and write
+    # signatures into shared memory; other workers get both through a pipe.
+    import multiprocessing
+
+    import dedup.batch
+    from dedup import paragraph_signatures
+
+    monkeypatch.setattr(dedup.batch, "_start_method", lambda: multiprocessing.get_context(start_method))
+    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 3000)
+    docs = [t * (i % 3 + 1) for i, (_, t) in enumerate(example_documents() * 4)]
+    lines = [line for doc in docs for line in doc.splitlines()]
+    signatures = paragraph_signatures(lines, n_jobs=2)
+    assert np.array_equal(signatures, paragraph_signatures(lines, n_jobs=1))
+    assert len(np.unique(signatures, axis=0)) > 10
+    one, two = find_duplicates(docs, n_jobs=1), find_duplicates(docs, n_jobs=2)
+    assert np.array_equal(one.representative, two.representative) and one.summary.duplicate_paragraphs > 10
+    streamed = find_duplicates_streaming(lambda: iter(docs), n_jobs=2)
+    assert np.array_equal(one.representative, streamed.representative)
+    assert not dedup.batch._inherited
+
+
 def test_paragraph_signatures_match_the_stage_functions_and_datasketch():
     from datasketch import MinHash
 
