@@ -56,10 +56,10 @@ def dedup_signatures(paragraphs: list[str], n_jobs: int | None, kernel: str = "n
     return paragraph_signatures(paragraphs, n_jobs=n_jobs, kernel=kernel)
 
 
-def dedup_clusters(paragraphs: list[str], n_jobs: int | None):
+def dedup_clusters(paragraphs: list[str], n_jobs: int | None, kernel: str = "numpy"):
     from dedup import find_duplicates
 
-    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="none", n_jobs=n_jobs)
+    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="none", n_jobs=n_jobs, kernel=kernel)
     rows = np.arange(len(report.representative))
     copies = np.flatnonzero(report.exact & (report.representative != rows))
     left = np.concatenate([report.edges[0], copies])
@@ -142,9 +142,11 @@ def gaoya_clusters(paragraphs: list[str]):
 SYSTEMS: dict[str, dict[str, Callable]] = {
     "dedup (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2), "clusters": lambda p: dedup_clusters(p, 2)},
     "dedup (1 core)": {"signatures": lambda p: dedup_signatures(p, 1), "clusters": lambda p: dedup_clusters(p, 1)},
-    # The optional compiled kernel (the numba extra); it computes signatures only.
-    "dedup numba (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2, "numba")},
-    "dedup numba (1 core)": {"signatures": lambda p: dedup_signatures(p, 1, "numba")},
+    # The optional compiled kernel (the numba extra).
+    "dedup numba (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2, "numba"),
+                              "clusters": lambda p: dedup_clusters(p, 2, "numba")},
+    "dedup numba (1 core)": {"signatures": lambda p: dedup_signatures(p, 1, "numba"),
+                             "clusters": lambda p: dedup_clusters(p, 1, "numba")},
     "datasketch": {"signatures": datasketch_signatures, "clusters": datasketch_clusters},
     "rensa": {"signatures": rensa_signatures, "clusters": rensa_clusters},
     "gaoya": {"clusters": gaoya_clusters},

@@ -21,6 +21,7 @@ of unknown length, that many characters are read ahead to decide.
 from __future__ import annotations
 
 import gc
+import importlib
 import math
 import mmap
 import os
@@ -30,10 +31,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 from functools import partial
 from itertools import chain
 from multiprocessing import get_all_start_methods, get_context
+from typing import Any
 
 import numpy as np
 
@@ -85,26 +86,66 @@ def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
     return fingerprints
 
 
-def _normalized(texts: Sequence[str], config: DedupConfig) -> list[str]:
+@dataclass(frozen=True)
+class Stages:
+    """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``,
+    and, if the kernel has one, the three fused for raw ASCII texts in word mode."""
+
+    normalized: Callable[[Sequence[str], DedupConfig], list[str]]
+    shingle_sets: Callable[[Sequence[str], DedupConfig], ShingleSets]
+    signatures: Callable[[ShingleSets, DedupConfig], np.ndarray]
+    ascii_signatures: Callable[[Sequence[str], DedupConfig], np.ndarray] | None = None
+
+
+def _numpy_normalized(texts: Sequence[str], config: DedupConfig) -> list[str]:
     return normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation)
 
 
-def _shingles(texts: Sequence[str], config: DedupConfig) -> ShingleSets:
-    return shingle_sets(_normalized(texts, config), config.shingle, config.ngram_size)
+def _numpy_shingle_sets(normalized: Sequence[str], config: DedupConfig) -> ShingleSets:
+    return shingle_sets(normalized, config.shingle, config.ngram_size)
+
+
+def _numpy_signatures(shingles: ShingleSets, config: DedupConfig) -> np.ndarray:
+    return signatures(shingles, config.num_perm, config.seed)
+
+
+NUMPY_STAGES = Stages(_numpy_normalized, _numpy_shingle_sets, _numpy_signatures)
+
+
+def stages(config: DedupConfig) -> Stages:
+    """The stages of ``config.kernel``: numpy's, or their compiled twins in :mod:`dedup.compiled`."""
+    if config.kernel == "numpy":
+        return NUMPY_STAGES
+    try:
+        compiled = importlib.import_module(".compiled", __package__)
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
+    return Stages(compiled.normalized, compiled.shingle_sets, compiled.signatures, compiled.ascii_signatures)
+
+
+def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
+    fingerprints = fingerprints128(normalized)
+    # A paragraph that normalises to nothing ("* * *", "----") keeps its own
+    # characters as identity (under another seed), so that different
+    # separators do not match each other.
+    empty = [i for i, text in enumerate(normalized) if not text]
+    fingerprints[empty] = fingerprints128((" ".join(raw[i].split()) for i in empty), seed=1)
+    return fingerprints
 
 
 def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bool = True) -> ParagraphFeatures:
+    kernel = stages(config)
     paragraphs = segment(texts, config.segmentation)
     raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
                                              paragraphs.end.tolist())]
-    normalized = _normalized(raw, config)
+    normalized = kernel.normalized(raw, config)
     fingerprints = _fingerprints(raw, normalized)
     # A copy of a paragraph earlier in the batch is neither shingled nor signed again.
     firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
-    shingles = shingle_sets([normalized[i] for i in firsts], config.shingle, config.ngram_size).spread(firsts, len(raw))
+    shingles = kernel.shingle_sets([normalized[i] for i in firsts], config).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     lsh = resolve_lsh(config)
-    signed = signatures(shingles.take(np.flatnonzero(fuzzy)), config.num_perm, config.seed)
+    signed = kernel.signatures(shingles.take(np.flatnonzero(fuzzy)), config)
     keys = band_keys(signed, lsh.bands, lsh.rows)
     return ParagraphFeatures(len(texts), paragraphs, fingerprints, shingles if keep_shingles else None, fuzzy, keys)
 
@@ -280,26 +321,27 @@ def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
         batch.append(text)
         chars += len(text)
         if chars >= BATCH_CHARS:
-            parts.append(_shingles(batch, config))
+            parts.append(_shingle_sets(batch, config))
             batch, chars = [], 0
-    parts.append(_shingles(batch, config))
+    parts.append(_shingle_sets(batch, config))
     return ShingleSets.concatenate(parts)
 
 
-def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
-    if config.kernel == "numba" and config.shingle == "word":
-        try:
-            from .compiled import ascii_signatures, normalized_signatures
-        except ModuleNotFoundError as error:
-            raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
+def _shingle_sets(texts: Sequence[str], config: DedupConfig) -> ShingleSets:
+    kernel = stages(config)
+    return kernel.shingle_sets(kernel.normalized(texts, config), config)
 
-        ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
-        out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
-        out[ascii] = ascii_signatures([t for t, flag in zip(texts, ascii) if flag], config)
-        out[~ascii] = normalized_signatures(_normalized([t for t, flag in zip(texts, ascii) if not flag], config),
-                                            config)
-        return out
-    return signatures(_shingles(texts, config), config.num_perm, config.seed)
+
+def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
+    kernel = stages(config)
+    if kernel.ascii_signatures is None or config.shingle != "word":
+        return kernel.signatures(_shingle_sets(texts, config), config)
+    ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    out = np.empty((config.num_perm, len(texts)), dtype=np.uint32).T
+    out[ascii] = kernel.ascii_signatures([text for text, flag in zip(texts, ascii) if flag], config)
+    out[~ascii] = kernel.signatures(_shingle_sets([text for text, flag in zip(texts, ascii) if not flag], config),
+                                    config)
+    return out
 
 
 def text_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:

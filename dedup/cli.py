@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .config import SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig
+from .config import KERNELS, SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig
 from .corpus import FORMATS, Corpus, InputError, Record, format_of, open_corpus
 from .output import AtomicOutputs, RecordWriter, json_line, open_output, record_writer
 from .pipeline import find_duplicates_streaming
@@ -35,7 +35,7 @@ __all__ = ["main"]
 # Options that become DedupConfig fields (argparse dest -> field).
 _CONFIG_FIELDS = {"threshold": "threshold", "segmentation": "segmentation", "shingle": "shingle", "ngram": "ngram",
                   "min_tokens": "min_tokens", "num_perm": "num_perm", "bands": "bands", "rows": "rows",
-                  "seed": "seed", "jobs": "n_jobs"}
+                  "seed": "seed", "jobs": "n_jobs", "kernel": "kernel"}
 
 
 class UsageError(Exception):
@@ -69,6 +69,8 @@ def _corpus_options(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--rows", type=int, help="LSH rows per band (with --bands)")
     search.add_argument("--seed", type=int, help="MinHash permutation seed (default 1)")
     search.add_argument("--jobs", type=int, help="worker processes (default: all cores for large inputs)")
+    search.add_argument("--kernel", choices=KERNELS, help="numpy (default) or numba, compiled (the numba extra); "
+                                                         "same results")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, no summary")
 
 

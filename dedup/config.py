@@ -75,10 +75,9 @@ class DedupConfig:
         every available core once the corpus is large enough for that to pay
         (see :mod:`dedup.batch`), else one. Results never depend on it.
     kernel:
-        ``"numpy"`` (default), or ``"numba"`` to compute the signatures of ASCII
-        paragraphs in word mode (:func:`dedup.paragraph_signatures`) in one
-        compiled loop (:mod:`dedup.compiled`; ``pip install 'paradedup[numba]'``).
-        Results are identical.
+        ``"numpy"`` (default), or ``"numba"`` to run the normalize, shingle and
+        MinHash stages as compiled loops (:mod:`dedup.compiled`;
+        ``pip install 'paradedup[numba]'``). Results are identical.
     unicode_form, casefold, fold_punctuation:
         Normalisation; see :func:`dedup.normalize.normalize`.
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import dedup
+from benchmarks.corpora import records
 from dedup.demo import example_documents
 from tests.helpers import SAMPLE_ARTICLE, SHARED_DATA, needs_shared
 
@@ -65,7 +66,7 @@ def test_help_explains_every_option_and_exits_0():
     for command in ("find", "clean", "stats", "report"):
         text = run(command, "--help").stdout
         for option in ("--threshold", "--ngram", "--num-perm", "--bands", "--rows", "--segmentation", "--seed",
-                       "--text-field", "--id-field", "--on-error", "--config", "--quiet"):
+                       "--text-field", "--id-field", "--on-error", "--config", "--quiet", "--kernel"):
             assert option in text, (command, option)
 
 
@@ -86,6 +87,16 @@ def test_find_writes_one_record_per_cluster_and_a_summary(tmp_path):
     assert "5 records from 1 file, none skipped" in result.stdout
     assert "duplicates" in result.stdout and "wrote 2 clusters" in result.stdout
     assert result.stderr == ""  # no progress bars when stderr is not a terminal
+
+
+@needs_shared
+def test_the_compiled_kernel_writes_the_same_clusters(tmp_path):
+    pytest.importorskip("numba", reason="numba is in the test extra: pip install -e '.[test]'")
+    posts = write_jsonl(tmp_path / "posts.jsonl", records("20newsgroups.jsonl.gz", 2000))
+    run("find", posts, "-o", tmp_path / "numpy.jsonl", "-q", cwd=tmp_path)
+    run("find", posts, "-o", tmp_path / "numba.jsonl", "-q", "--kernel", "numba", cwd=tmp_path)
+    assert (tmp_path / "numba.jsonl").read_bytes() == (tmp_path / "numpy.jsonl").read_bytes()
+    assert len(read_jsonl(tmp_path / "numpy.jsonl")) > 100
 
 
 def test_clean_jsonl_keeps_order_and_other_fields_and_unchanged_lines(tmp_path):

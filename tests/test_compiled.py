@@ -1,4 +1,5 @@
-"""The optional numba kernel against the numpy path it must equal, bit for bit."""
+"""The optional numba kernel against the numpy path it must equal, bit for bit:
+stage by stage, and through paragraph_signatures and find_duplicates."""
 
 import sys
 
@@ -7,11 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.corpora import records
-from dedup import paragraph_signatures
+from benchmarks.corpora import paragraphs, records
+from dedup import DedupConfig, find_duplicates, paragraph_signatures
+from dedup.minhash import signatures
+from dedup.normalize import normalize_all
+from dedup.shingle import ShingleSets, shingle_sets
 from tests.helpers import needs_shared
+from tests.test_pipeline import corpora, modes, same_results
 
 pytest.importorskip("numba", reason="numba is in the test extra: pip install -e '.[test]'")
+compiled = pytest.importorskip("dedup.compiled")
 
 ascii_texts = st.lists(
     st.one_of(
@@ -67,3 +73,56 @@ def test_without_numba_the_error_says_how_to_get_it(monkeypatch):
     monkeypatch.delitem(sys.modules, "dedup.compiled", raising=False)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'paradedup\[numba\]'"):
         paragraph_signatures(["some text here"], kernel="numba")
+
+
+# --- each stage against its numpy twin ---------------------------------------------
+
+any_texts = st.lists(st.one_of(unicode_texts.map("".join), ascii_texts.map("\n".join)), max_size=8)
+
+
+@settings(deadline=None)
+@given(any_texts, st.sampled_from(["NFKC", "NFD", None]), st.booleans(), st.booleans())
+def test_normalized_equals_normalize_all(texts, form, casefold, fold):
+    config = DedupConfig(unicode_form=form, casefold=casefold, fold_punctuation=fold)
+    assert compiled.normalized(texts, config) == normalize_all(texts, form, casefold, fold)
+
+
+@settings(deadline=None)
+@given(any_texts, st.sampled_from(["word", "char"]), st.integers(1, 5))
+def test_shingle_sets_equal_the_numpy_stage(texts, unit, n):
+    config = DedupConfig(shingle=unit, ngram=n)
+    normalized = normalize_all(texts)
+    fast, slow = compiled.shingle_sets(normalized, config), shingle_sets(normalized, unit, n)
+    for name in ("values", "offsets", "token_counts"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=40), max_size=20), st.integers(1, 200),
+       st.integers(0, 2**32 - 1))
+def test_signatures_equal_the_numpy_stage(sets, num_perm, seed):
+    shingles = ShingleSets(values=np.array([v for s in sets for v in s], dtype=np.uint64),
+                           offsets=np.cumsum([0, *map(len, sets)]).astype(np.int64),
+                           token_counts=np.array(list(map(len, sets)), dtype=np.int64))
+    fast = compiled.signatures(shingles, DedupConfig(num_perm=num_perm, seed=seed))
+    assert np.array_equal(fast, signatures(shingles, num_perm, seed))
+
+
+# --- the whole search ------------------------------------------------------------
+
+@settings(deadline=None)
+@given(corpora, modes, st.sampled_from(["word", "char"]))
+def test_find_duplicates_with_numba_equals_the_numpy_path(docs, mode, unit):
+    options = dict(segmentation=mode, shingle=unit)
+    same_results(find_duplicates(docs, kernel="numba", **options), find_duplicates(docs, **options))
+
+
+@needs_shared
+def test_find_duplicates_with_numba_equals_the_numpy_path_on_real_text():
+    posts = [record["text"] for record in records("20newsgroups.jsonl.gz", 3000)]
+    same_results(find_duplicates(posts, kernel="numba", n_jobs=2), find_duplicates(posts))
+    leads = paragraphs("wikipedia_vital_fr.jsonl.gz", limit=3000)
+    edited = leads + [" ".join(text.split()[1:]) for text in leads[:500]]
+    report = find_duplicates(edited, kernel="numba", segmentation="none")
+    same_results(report, find_duplicates(edited, segmentation="none"))
+    assert report.summary.near_duplicates > 100
