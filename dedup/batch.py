@@ -46,6 +46,7 @@ from .minhash import signatures
 from .normalize import normalize_all
 from .segment import Paragraphs, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
+from .verify import jaccard
 
 __all__ = ["ParagraphFeatures", "paragraph_features", "row_shingles", "text_signatures", "BATCH_CHARS",
            "PARALLEL_MIN_CHARS"]
@@ -88,12 +89,14 @@ def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Stages:
-    """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``,
-    and, if the kernel has one, the three fused for raw ASCII texts in word mode."""
+    """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``;
+    its exact ``jaccard(sets, left, right)``; and, if the kernel has one, the first
+    three stages fused for raw ASCII texts in word mode."""
 
     normalized: Callable[[Sequence[str], DedupConfig], list[str]]
     shingle_sets: Callable[[Sequence[str], DedupConfig], ShingleSets]
     signatures: Callable[[ShingleSets, DedupConfig], np.ndarray]
+    jaccard: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray]
     ascii_signatures: Callable[[Sequence[str], DedupConfig], np.ndarray] | None = None
 
 
@@ -109,7 +112,7 @@ def _numpy_signatures(shingles: ShingleSets, config: DedupConfig) -> np.ndarray:
     return signatures(shingles, config.num_perm, config.seed)
 
 
-NUMPY_STAGES = Stages(_numpy_normalized, _numpy_shingle_sets, _numpy_signatures)
+NUMPY_STAGES = Stages(_numpy_normalized, _numpy_shingle_sets, _numpy_signatures, jaccard)
 
 
 def stages(config: DedupConfig) -> Stages:
@@ -120,7 +123,8 @@ def stages(config: DedupConfig) -> Stages:
         compiled = importlib.import_module(".compiled", __package__)
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
-    return Stages(compiled.normalized, compiled.shingle_sets, compiled.signatures, compiled.ascii_signatures)
+    return Stages(compiled.normalized, compiled.shingle_sets, compiled.signatures, compiled.jaccard,
+                  compiled.ascii_signatures)
 
 
 def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:

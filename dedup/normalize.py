@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
 
-__all__ = ["normalize", "normalize_all", "normalize_texts"]
+__all__ = ["normalize", "normalize_all"]
 
 
 @cache
@@ -88,25 +88,13 @@ def normalize_all(
     form, its casefold is ``lower()``, and ``bytes.translate`` is one table
     lookup); the others are mapped together through one code-point array.
     """
-    return normalize_texts(texts, unicode_form, casefold, fold_punctuation, _normalize_ascii)
-
-
-def normalize_texts(
-    texts: Iterable[str],
-    unicode_form: str | None,
-    casefold: bool,
-    fold_punctuation: bool,
-    normalize_ascii: Callable[[list[str], bool, bool], list[str]],
-) -> list[str]:
-    """:func:`normalize_all` with ``normalize_ascii(texts, casefold, fold_punctuation)``
-    doing steps 3-5 on the ASCII texts (the compiled kernel brings its own)."""
     texts = texts if isinstance(texts, list) else list(texts)
     is_ascii = [text.isascii() for text in texts]
     if all(is_ascii):
-        return normalize_ascii(texts, casefold, fold_punctuation)
+        return _normalize_ascii(texts, casefold, fold_punctuation)
     out: list[str] = [""] * len(texts)
     narrow = [i for i, flag in enumerate(is_ascii) if flag]
-    for i, text in zip(narrow, normalize_ascii([texts[i] for i in narrow], casefold, fold_punctuation)):
+    for i, text in zip(narrow, _normalize_ascii([texts[i] for i in narrow], casefold, fold_punctuation)):
         out[i] = text
     wide = [i for i, flag in enumerate(is_ascii) if not flag]
     composed = [texts[i] if unicode_form is None else unicodedata.normalize(unicode_form, texts[i]) for i in wide]

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from .arrays import first_occurrences
-from .batch import ParagraphFeatures, paragraph_features, row_shingles, text_signatures
+from .batch import ParagraphFeatures, paragraph_features, row_shingles, stages, text_signatures
 from .cluster import components
 from .config import DedupConfig
 from .lsh import buckets, resolve_lsh
 from .report import Report
 from .shingle import ShingleSets
-from .verify import jaccard, verified_pairs
+from .verify import verified_pairs
 
 __all__ = ["find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures", "read_documents"]
 
@@ -151,8 +151,9 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     member = fuzzy_rows[unique][member]
     candidates = np.unique(member)
     sets = shingles(candidates)
+    jaccard = stages(config).jaccard
     left, right, edge_similarity = verified_pairs(sets, bucket, np.searchsorted(candidates, member),
-                                                  config.threshold)
+                                                  config.threshold, similarity=jaccard)
     left, right = candidates[left], candidates[right]
 
     copies = np.flatnonzero(first != np.arange(rows))

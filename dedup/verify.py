@@ -25,6 +25,8 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .arrays import run_starts
@@ -84,7 +86,9 @@ def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarra
 
 
 def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, threshold: float,
-                   max_rounds: int = MAX_PEELING_ROUNDS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   max_rounds: int = MAX_PEELING_ROUNDS,
+                   similarity: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray] = jaccard,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``(i, j)``, ``i < j``, of bucket-mates with Jaccard >= ``threshold``, and that Jaccard.
 
     ``bucket`` and ``member`` are as returned by :func:`dedup.lsh.buckets`. Each
@@ -92,6 +96,8 @@ def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, th
     is peeled ``max_rounds`` times at most: a large family of paragraphs that
     share a band but are not near-duplicates of each other (templated text)
     would otherwise cost one round per member, quadratic in the bucket size.
+    ``similarity`` computes the Jaccard similarities, :func:`jaccard` or its
+    compiled twin.
     """
     n = np.int64(len(sets))
     checked_keys = np.empty(0, dtype=np.int64)
@@ -102,7 +108,7 @@ def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, th
         centre, other = star_pairs(bucket, member)
         keys = np.minimum(centre, other) * n + np.maximum(centre, other)
         new_keys = np.setdiff1d(keys, checked_keys)
-        new_similarity = jaccard(sets, new_keys // n, new_keys % n)
+        new_similarity = similarity(sets, new_keys // n, new_keys % n)
         checked_keys = np.concatenate([checked_keys, new_keys])
         order = np.argsort(checked_keys, kind="stable")
         checked_keys = checked_keys[order]

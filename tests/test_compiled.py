@@ -13,6 +13,7 @@ from dedup import DedupConfig, find_duplicates, paragraph_signatures
 from dedup.minhash import signatures
 from dedup.normalize import normalize_all
 from dedup.shingle import ShingleSets, shingle_sets
+from dedup.verify import jaccard
 from tests.helpers import needs_shared
 from tests.test_pipeline import corpora, modes, same_results
 
@@ -106,6 +107,20 @@ def test_signatures_equal_the_numpy_stage(sets, num_perm, seed):
                            token_counts=np.array(list(map(len, sets)), dtype=np.int64))
     fast = compiled.signatures(shingles, DedupConfig(num_perm=num_perm, seed=seed))
     assert np.array_equal(fast, signatures(shingles, num_perm, seed))
+
+
+values = st.one_of(st.integers(0, 2**64 - 1), st.integers(0, 7), st.integers(0, 7).map(lambda v: (1 << 63) | v))
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(values, max_size=30), min_size=1, max_size=12), st.data())
+def test_jaccard_equals_the_numpy_stage(sets, data):
+    shingles = ShingleSets(values=np.array([v for s in sets for v in s], dtype=np.uint64),
+                           offsets=np.cumsum([0, *map(len, sets)]).astype(np.int64),
+                           token_counts=np.array(list(map(len, sets)), dtype=np.int64))
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, len(sets) - 1), st.integers(0, len(sets) - 1)), max_size=30))
+    left, right = np.array([i for i, _ in pairs], dtype=np.int64), np.array([j for _, j in pairs], dtype=np.int64)
+    assert np.array_equal(compiled.jaccard(shingles, left, right), jaccard(shingles, left, right))
 
 
 # --- the whole search ------------------------------------------------------------
