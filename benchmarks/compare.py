@@ -188,7 +188,8 @@ def compare(name: str, texts: list[str], systems: list[str], repeats: int, workd
     rows = []
     for (system, task, _), result in zip(jobs, rounds(jobs, repeats, workdir)):
         row = {"data": name, "system": system, "task": task, "paragraphs": len(texts), "mb": megabytes,
-               "seconds": result["median"], "rss_mb": result["rss_mb"][0], "worker_rss_mb": result["rss_mb"][1]}
+               "seconds": result["median"], "fastest": min(result["times"]), "slowest": max(result["times"]),
+               "rss_mb": result["rss_mb"][0], "worker_rss_mb": result["rss_mb"][1]}
         if task == "clusters":
             row["recall"], row["precision"] = accuracy(texts, result, truth)
         rows.append(row)
@@ -217,24 +218,27 @@ def _rss(row: dict) -> str:
     return f"{row['rss_mb']:.0f} / {worker}"
 
 
+BASELINES = ("datasketch", "rensa", "gaoya")
+
+
 def tables(rows: list[dict], scale: list[dict]) -> str:
+    """Markdown tables; "x name" is how many times faster than baseline ``name`` each system ran."""
     lines = []
     for data in dict.fromkeys(r["data"] for r in rows):
         for task in ("signatures", "clusters"):
             group = [r for r in rows if r["data"] == data and r["task"] == task]
-            ours = next(r for r in group if r["system"] == "dedup (2 cores)")
+            baselines = [r for r in group if r["system"] in BASELINES]
             n, mb = group[0]["paragraphs"], group[0]["mb"]
             lines += [f"**{data}, text -> {task}** ({n:,} paragraphs, {mb:.1f} MB)", ""]
-            head = ("| system | median s | paragraphs/s | MB/s | peak RSS MB (main / worker) "
-                    "| dedup (2 cores) speed-up |")
-            rule = "|---|---|---|---|---|---|"
+            head = "| system | median s (fastest-slowest) | paragraphs/s | MB/s | peak RSS MB (main / worker) |"
+            head += "".join(f" x {b['system']} |" for b in baselines)
             if task == "clusters":
                 head += " pair recall | edge precision |"
-                rule += "---|---|"
-            lines += [head, rule]
+            lines += [head, "|" + "---|" * head.count(" |")]
             for r in group:
-                line = (f"| {r['system']} | {r['seconds']:.3f} | {r['paragraphs'] / r['seconds']:,.0f} | "
-                        f"{r['mb'] / r['seconds']:.2f} | {_rss(r)} | {r['seconds'] / ours['seconds']:.1f}x |")
+                line = (f"| {r['system']} | {r['seconds']:.3f} ({r['fastest']:.3f}-{r['slowest']:.3f}) | "
+                        f"{r['paragraphs'] / r['seconds']:,.0f} | {r['mb'] / r['seconds']:.2f} | {_rss(r)} |")
+                line += "".join(f" {b['seconds'] / r['seconds']:.1f}x |" for b in baselines)
                 if task == "clusters":
                     line += f" {r['recall']:.4f} | {r['precision']:.4f} |"
                 lines.append(line)
@@ -285,7 +289,7 @@ def main() -> None:
     parser.add_argument("--news", type=int, default=100_000, help="20newsgroups paragraphs")
     parser.add_argument("--wiki", type=int, default=12_500, help="Wikipedia paragraphs incl. planted copies")
     parser.add_argument("--scale", default="0.1,0.25,0.5,1", help="gutenberg fractions ('' to skip)")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--systems", default="dedup (2 cores),dedup (1 core),dedup numba (2 cores),"
                                               "dedup numba (1 core),datasketch,rensa,gaoya")
     parser.add_argument("--output", type=Path, default=RESULTS)

@@ -14,9 +14,16 @@ def test_compare_smoke_run_writes_a_table_and_a_plot(tmp_path):
     subprocess.run([sys.executable, "-m", "benchmarks.compare", "--smoke", "--output", str(tmp_path)],
                    cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
     table = (tmp_path / "compare.md").read_text()
-    for system in ("dedup (2 cores)", "dedup (1 core)", "datasketch", "rensa", "gaoya"):
-        assert f"| {system} |" in table
+    sections = dict(section.split("\n", 1) for section in table.split("\n**")[1:])
+    clusters = [body for title, body in sections.items() if "text -> clusters" in title]
+    assert len(clusters) == 2 and len(sections) == 4
+    for body in sections.values():
+        assert "| x datasketch | x rensa |" in body
+        for system in ("dedup (2 cores)", "dedup (1 core)", "dedup numba (2 cores)", "dedup numba (1 core)",
+                       "datasketch", "rensa"):
+            assert f"| {system} |" in body
     # our edges are exact-Jaccard verified: precision is 1 in every clusters table
-    ours = [line for line in table.splitlines() if line.startswith("| dedup (") and line.count("|") == 9]
-    assert len(ours) == 4 and all(line.rstrip(" |").endswith("1.0000") for line in ours)
+    ours = [line for body in clusters for line in body.splitlines() if line.startswith("| dedup ")]
+    assert len(ours) == 8 and all(line.rstrip(" |").endswith("1.0000") for line in ours)
+    assert all("| gaoya |" in body for body in clusters)
     assert (tmp_path / "compare.png").stat().st_size > 10_000
