@@ -257,14 +257,19 @@ def plot(rows: list[dict], scale: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     panels = 3 if scale else 2
     fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.2))
     data = next(iter(dict.fromkeys(r["data"] for r in rows)))
     for ax, task in zip(axes, ("signatures", "clusters")):
         group = [r for r in rows if r["data"] == data and r["task"] == task]
-        ax.barh([r["system"] for r in group], [r["paragraphs"] / r["seconds"] for r in group], color="#4472c4")
+        bars = ax.barh([r["system"] for r in group], [r["paragraphs"] / r["seconds"] for r in group],
+                       color="#4472c4")
+        ax.bar_label(bars, fmt="{:,.0f}", padding=3, fontsize=8)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # labels only at powers of ten
+        ax.margins(x=0.25)  # room for the labels
         ax.set_xlabel("paragraphs / s (log scale)")
         ax.set_title(f"{data}: text -> {task}")
         ax.invert_yaxis()
