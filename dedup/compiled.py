@@ -240,7 +240,9 @@ def _code_point_table(fold_punctuation: bool) -> np.ndarray:
 @cache
 def _byte_map(casefold: bool, fold_punctuation: bool) -> np.ndarray:
     """:func:`_code_point_table` for ASCII, where case folding is ``lower()`` and nothing is deleted."""
-    ascii = _code_point_table(fold_punctuation)[:128].astype(np.uint8).tobytes()
+    table = _code_point_table(fold_punctuation)[:128]
+    assert not (table == _DELETED).any(), "no ASCII character is a format character"
+    ascii = table.astype(np.uint8).tobytes()
     return np.frombuffer(ascii.lower() if casefold else ascii, dtype=np.uint8).copy()
 
 
