@@ -77,16 +77,6 @@ class ParagraphFeatures:
     band_keys: np.ndarray
 
 
-def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
-    fingerprints = fingerprints128(normalized)
-    # A paragraph that normalises to nothing ("* * *", "----") keeps its own
-    # characters as identity (under another seed), so that different
-    # separators do not match each other.
-    empty = [i for i, text in enumerate(normalized) if not text]
-    fingerprints[empty] = fingerprints128((" ".join(raw[i].split()) for i in empty), seed=1)
-    return fingerprints
-
-
 @dataclass(frozen=True)
 class Stages:
     """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``;

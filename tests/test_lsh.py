@@ -69,6 +69,28 @@ def test_buckets_group_exactly_the_rows_with_an_equal_band(rows, banding):
     assert got == expected
 
 
+# Keys that differ only in their low bits share the top bits that buckets() sorts on first.
+crowded_keys = st.lists(st.lists(st.builds(lambda high, low: (high << 60) | low, st.integers(0, 3),
+                                           st.integers(0, 3)), min_size=3, max_size=3), max_size=40)
+
+
+@given(crowded_keys)
+def test_buckets_list_each_band_in_key_order_with_members_ascending(rows):
+    keys = np.array(rows, dtype=np.uint64).reshape(-1, 3)
+    expected_bucket, expected_member, next_id = [], [], 0
+    for column in keys.T.tolist():
+        groups = {}
+        for row, key in enumerate(column):
+            groups.setdefault(key, []).append(row)
+        for key in sorted(groups):
+            if len(groups[key]) >= 2:
+                expected_bucket += [next_id] * len(groups[key])
+                expected_member += groups[key]
+                next_id += 1
+    bucket, member = buckets(keys)
+    assert bucket.tolist() == expected_bucket and member.tolist() == expected_member
+
+
 def test_star_pairs_link_each_member_to_its_buckets_first():
     centre, other = star_pairs(np.array([0, 0, 0, 1, 1]), np.array([2, 5, 9, 1, 4]))
     assert centre.tolist() == [2, 2, 1] and other.tolist() == [5, 9, 4]
