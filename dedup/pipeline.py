@@ -160,11 +160,18 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     representative = components(rows, np.concatenate([left, copies]), np.concatenate([right, first[copies]]))
     exact = first == first[representative]
     similarity = np.ones(rows)
-    # A near duplicate's text and its representative are both first occurrences
-    # joined by verified edges, so both are candidates.
     near = np.flatnonzero(~exact)
-    similarity[near] = jaccard(sets, np.searchsorted(candidates, first[near]),
-                               np.searchsorted(candidates, representative[near]))
+    # Most near duplicates have a verified edge to their representative, and its
+    # similarity. For the others (linked through a third paragraph) it is
+    # computed: their text and representative are both first occurrences joined
+    # by verified edges, so both are candidates.
+    edge_keys, near_keys = left * rows + right, representative[near] * rows + first[near]
+    found = np.minimum(np.searchsorted(edge_keys, near_keys), max(len(edge_keys) - 1, 0))
+    direct = edge_keys[found] == near_keys if len(edge_keys) else np.zeros(len(near), dtype=bool)
+    similarity[near[direct]] = edge_similarity[found[direct]]
+    linked = near[~direct]
+    similarity[linked] = jaccard(sets, np.searchsorted(candidates, first[linked]),
+                                 np.searchsorted(candidates, representative[linked]))
     return Report(config=config, lsh=resolve_lsh(config), ids=ids, texts=texts, paragraphs=features.paragraphs,
                   representative=representative, jaccard=similarity, exact=exact,
                   edges=(left, right, edge_similarity))
