@@ -1,0 +1,26 @@
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.arrays import first_occurrences, key_order
+
+# Values that differ only in their low bits share the top bits key_order sorts on first.
+crowded = st.builds(lambda high, low: (high << 62) | low, st.integers(0, 3), st.integers(0, 3))
+keys_arrays = st.integers(1, 3).flatmap(lambda k: st.lists(st.lists(crowded, min_size=k, max_size=k), max_size=40).map(
+    lambda rows: np.array(rows, dtype=np.uint64).reshape(len(rows), k)))
+
+
+@given(keys_arrays, st.booleans())
+def test_key_order_sorts_by_key_then_row_and_marks_repeats(keys, flat):
+    keys = keys[:, 0] if flat else keys
+    order, repeats = key_order(keys)
+    as_tuples = [tuple(np.atleast_1d(key).tolist()) for key in keys]
+    expected = sorted(range(len(keys)), key=lambda row: (as_tuples[row], row))
+    assert order.tolist() == expected
+    assert repeats.tolist() == [as_tuples[a] == as_tuples[b] for a, b in zip(expected, expected[1:])]
+
+
+@given(keys_arrays)
+def test_first_occurrences_point_at_the_first_equal_row(keys):
+    as_tuples = [tuple(key) for key in keys.tolist()]
+    assert first_occurrences(keys).tolist() == [as_tuples.index(key) for key in as_tuples]
