@@ -13,8 +13,8 @@ the bit; the tests hold each pair equal. The maths is in the numpy modules:
   paragraph: tokens, their polynomial hashes, then the n-gram shingle hashes.
 - :func:`signatures`: :func:`dedup.minhash.signatures`, the minimum of
   ``a_k * fmix32(h) + b_k mod 2^32`` over each set, permutation by permutation.
-- :func:`jaccard`: :func:`dedup.verify.jaccard`, by merging each pair's two
-  sets, sorted.
+- :func:`jaccard`: :func:`dedup.verify.jaccard`, through one hash table per
+  pair.
 - :func:`ascii_signatures`: raw ASCII text straight to signatures, the three
   stages fused in one pass that keeps nothing but each paragraph's tokens.
 
@@ -215,30 +215,41 @@ def _ascii_signatures(data, offsets, n, a, b, mapped, kind, tokens, out):
 
 
 @numba.njit(inline="always")
-def _skip(values, i, value):
-    """The first position from ``i`` of sorted ``values`` that holds something else than ``value``."""
-    while i < values.shape[0] and values[i] == value:
-        i += 1
-    return i
+def _slot(slots, filled, value, shift):
+    """Where ``value`` is in the open-addressing table ``slots``, or the free slot where it goes."""
+    mask = (1 << (64 - shift)) - 1
+    s = np.int64((value * _FOLD) >> np.uint64(shift))  # Fibonacci hashing: the top bits of the product
+    while filled[s] and slots[s] != value:
+        s = (s + 1) & mask
+    return s
 
 
 @numba.njit(cache=True)
-def _jaccard(values, offsets, left, right, out):
-    """``out[k]``: the Jaccard similarity of sets ``left[k]`` and ``right[k]``, by a
-    merge of both sorted (repeats within a set count once)."""
+def _jaccard(values, offsets, left, right, slots, filled, out):
+    """``out[k]``: the Jaccard similarity of sets ``left[k]`` and ``right[k]``, by
+    one hash table per pair (repeats within a set count once): ``filled`` is 1
+    for a value of the left set, 2 of the right only, 3 of both."""
     for k in range(left.shape[0]):
-        a = np.sort(values[offsets[left[k]] : offsets[left[k] + 1]])
-        b = np.sort(values[offsets[right[k]] : offsets[right[k] + 1]])
-        i = j = union = shared = 0
-        while i < a.shape[0] or j < b.shape[0]:
-            union += 1
-            if j == b.shape[0] or (i < a.shape[0] and a[i] < b[j]):
-                i = _skip(a, i, a[i])
-            elif i == a.shape[0] or b[j] < a[i]:
-                j = _skip(b, j, b[j])
-            else:
+        a, b = left[k], right[k]
+        bits = 1  # a table at most half full
+        while (1 << bits) < 2 * (offsets[a + 1] - offsets[a] + offsets[b + 1] - offsets[b]):
+            bits += 1
+        shift = 64 - bits
+        filled[: 1 << bits] = 0
+        union = shared = 0
+        for i in range(offsets[a], offsets[a + 1]):
+            s = _slot(slots, filled, values[i], shift)
+            if not filled[s]:
+                slots[s], filled[s] = values[i], 1
+                union += 1
+        for i in range(offsets[b], offsets[b + 1]):
+            s = _slot(slots, filled, values[i], shift)
+            if not filled[s]:
+                slots[s], filled[s] = values[i], 2
+                union += 1
+            elif filled[s] == 1:
+                filled[s] = 3
                 shared += 1
-                i, j = _skip(a, i, a[i]), _skip(b, j, b[j])
         out[k] = shared / union if union else 0.0
 
 
@@ -348,8 +359,11 @@ def signatures(shingles: ShingleSets, config: DedupConfig) -> np.ndarray:
 
 def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """:func:`dedup.verify.jaccard`: the exact Jaccard similarity of sets ``left[k]`` and ``right[k]``."""
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    largest = int((sets.sizes[left] + sets.sizes[right]).max(initial=0))
+    slots = np.empty(max(2, 1 << (2 * largest - 1).bit_length()), dtype=np.uint64)
     out = np.empty(len(left), dtype=np.float64)
-    _jaccard(sets.values, sets.offsets, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64), out)
+    _jaccard(sets.values, sets.offsets, left, right, slots, np.empty(len(slots), dtype=np.uint8), out)
     return out
 
 
