@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["run_starts", "key_order", "first_occurrences"]
+__all__ = ["run_starts", "key_order", "first_occurrences", "offsets_of", "gather_positions"]
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -62,3 +62,25 @@ def first_occurrences(fingerprints: np.ndarray) -> np.ndarray:
     # Rows are ascending within a run of equal fingerprints, so each begins at its smallest.
     first[order] = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
     return first
+
+
+def offsets_of(lengths: np.ndarray) -> np.ndarray:
+    """Where consecutive pieces of ``lengths`` begin, and where the last ends: ``len + 1`` int64.
+
+    >>> offsets_of(np.array([2, 0, 3])).tolist()
+    [0, 2, 2, 5]
+    """
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions, one piece after another, of pieces ``ids`` of an array cut at ``offsets``.
+
+    >>> gather_positions(np.array([0, 2, 2, 5]), np.array([2, 0])).tolist()
+    [2, 3, 4, 0, 1]
+    """
+    starts, sizes = offsets[ids], offsets[ids + 1] - offsets[ids]
+    ends = np.cumsum(sizes)
+    return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)

@@ -40,10 +40,9 @@ import numpy as np
 
 from .arrays import first_occurrences
 from .config import DedupConfig
-from .hashing import fingerprints128
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
-from .normalize import normalize_all
+from .normalize import NormalizedTexts, normalize_all
 from .segment import Paragraphs, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
 from .verify import jaccard
@@ -83,18 +82,18 @@ class Stages:
     its exact ``jaccard(sets, left, right)``; and, if the kernel has one, the first
     three stages fused for raw ASCII texts in word mode."""
 
-    normalized: Callable[[Sequence[str], DedupConfig], list[str]]
-    shingle_sets: Callable[[Sequence[str], DedupConfig], ShingleSets]
+    normalized: Callable[[Sequence[str], DedupConfig], NormalizedTexts]
+    shingle_sets: Callable[[NormalizedTexts, DedupConfig], ShingleSets]
     signatures: Callable[[ShingleSets, DedupConfig], np.ndarray]
     jaccard: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray]
     ascii_signatures: Callable[[Sequence[str], DedupConfig], np.ndarray] | None = None
 
 
-def _numpy_normalized(texts: Sequence[str], config: DedupConfig) -> list[str]:
-    return normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation)
+def _numpy_normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
+    return NormalizedTexts.of(normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation))
 
 
-def _numpy_shingle_sets(normalized: Sequence[str], config: DedupConfig) -> ShingleSets:
+def _numpy_shingle_sets(normalized: NormalizedTexts, config: DedupConfig) -> ShingleSets:
     return shingle_sets(normalized, config.shingle, config.ngram_size)
 
 
@@ -117,13 +116,13 @@ def stages(config: DedupConfig) -> Stages:
                   compiled.ascii_signatures)
 
 
-def _fingerprints(raw: list[str], normalized: list[str]) -> np.ndarray:
-    fingerprints = fingerprints128(normalized)
+def _fingerprints(raw: list[str], normalized: NormalizedTexts) -> np.ndarray:
+    fingerprints = normalized.fingerprints()
     # A paragraph that normalises to nothing ("* * *", "----") keeps its own
     # characters as identity (under another seed), so that different
     # separators do not match each other.
-    empty = [i for i, text in enumerate(normalized) if not text]
-    fingerprints[empty] = fingerprints128((" ".join(raw[i].split()) for i in empty), seed=1)
+    empty = np.flatnonzero(normalized.lengths == 0)
+    fingerprints[empty] = NormalizedTexts.of([" ".join(raw[i].split()) for i in empty.tolist()]).fingerprints(seed=1)
     return fingerprints
 
 
@@ -136,7 +135,7 @@ def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bo
     fingerprints = _fingerprints(raw, normalized)
     # A copy of a paragraph earlier in the batch is neither shingled nor signed again.
     firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
-    shingles = kernel.shingle_sets([normalized[i] for i in firsts], config).spread(firsts, len(raw))
+    shingles = kernel.shingle_sets(normalized.take(firsts), config).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     lsh = resolve_lsh(config)
     signed = kernel.signatures(shingles.take(np.flatnonzero(fuzzy)), config)

@@ -36,10 +36,11 @@ from functools import cache
 import numba
 import numpy as np
 
+from .arrays import offsets_of
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
-from .normalize import _code_point_map, unicode_normalized
+from .normalize import NormalizedTexts, _code_point_map, unicode_normalized
 from .shingle import _ALONE, _BMP_KIND, _SPACE, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 
 __all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures"]
@@ -176,6 +177,22 @@ def _put(out, w, c, after_space):
 
 
 @numba.njit(cache=True)
+def _interleave(narrow, narrow_offsets, wide, wide_offsets, from_narrow, out, out_offsets):
+    """Texts in order into ``out``: the next of ``narrow`` where ``from_narrow``, else the next of ``wide``."""
+    w = i = j = 0
+    for p in range(from_narrow.shape[0]):
+        out_offsets[p] = w
+        if from_narrow[p]:
+            start, stop, i = narrow_offsets[i], narrow_offsets[i + 1], i + 1
+            out[w : w + stop - start] = narrow[start:stop]
+        else:
+            start, stop, j = wide_offsets[j], wide_offsets[j + 1], j + 1
+            out[w : w + stop - start] = wide[start:stop]
+        w += stop - start
+    out_offsets[from_narrow.shape[0]] = w
+
+
+@numba.njit(cache=True)
 def _shingle_sets(units, offsets, n, kind, by_char, tokens, token_counts, value_offsets, values):
     """``values[value_offsets[p]:value_offsets[p+1]]``: the shingle hashes of text
     ``units[offsets[p]:offsets[p+1]]`` in window order; ``token_counts[p]``: its tokens.
@@ -303,29 +320,20 @@ def _byte_map(casefold: bool, fold_punctuation: bool) -> np.ndarray:
     return np.frombuffer(ascii.lower() if casefold else ascii, dtype=np.uint8).copy()
 
 
-def _offsets(texts: Sequence[str]) -> np.ndarray:
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
-    return offsets
-
-
 def _token_buffer(offsets: np.ndarray) -> np.ndarray:
     # A paragraph of L characters has at most L tokens (all alone).
     return np.empty(int(np.diff(offsets).max(initial=0)) + 1, dtype=np.uint64)
 
 
-def _normalized(prepared: list[str], mapped: np.ndarray, expansions: np.ndarray, encoding: str,
-                dtype: type) -> list[str]:
-    offsets = _offsets(prepared)
-    units = np.frombuffer("".join(prepared).encode(encoding, "surrogatepass"), dtype=dtype)
-    out = np.empty(len(units) * expansions.shape[1] + 1, dtype=dtype)
-    out_offsets = np.empty_like(offsets)
-    _normalize(units, offsets, mapped, expansions, out, out_offsets)
-    joined, bounds = out[: out_offsets[-1]].tobytes().decode(encoding, "surrogatepass"), out_offsets.tolist()
-    return [joined[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+def _normalized(prepared: list[str], mapped: np.ndarray, expansions: np.ndarray) -> NormalizedTexts:
+    texts = NormalizedTexts.of(prepared)
+    out = np.empty(len(texts.units) * expansions.shape[1] + 1, dtype=texts.units.dtype)
+    out_offsets = np.empty_like(texts.offsets)
+    _normalize(texts.units, texts.offsets, mapped, expansions, out, out_offsets)
+    return NormalizedTexts(out[: out_offsets[-1]], out_offsets)
 
 
-def normalized(texts: Sequence[str], config: DedupConfig) -> list[str]:
+def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
     """:func:`dedup.normalize.normalize_all` of ``texts`` under ``config``.
 
     ASCII texts go through a byte map, where case folding is ``lower()``; the
@@ -333,29 +341,26 @@ def normalized(texts: Sequence[str], config: DedupConfig) -> list[str]:
     Unicode normalisation in Python, where Unicode's tables are. (One
     code-point pass over all texts measured twice as slow on Wikipedia.)
     """
-    ascii = [text.isascii() for text in texts]
+    ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
     narrow = _normalized([text for text, flag in zip(texts, ascii) if flag],
-                         _byte_map(config.casefold, config.fold_punctuation), _NO_EXPANSIONS, "ascii", np.uint8)
+                         _byte_map(config.casefold, config.fold_punctuation), _NO_EXPANSIONS)
     if len(narrow) == len(texts):
         return narrow
     wide = unicode_normalized([text for text, flag in zip(texts, ascii) if not flag], config.unicode_form)
     mapped, expansions = (_folded_table(config.fold_punctuation) if config.casefold
                           else (_code_point_table(config.fold_punctuation), _NO_EXPANSIONS))
-    wide = _normalized(wide, mapped, expansions, "utf-32-le", np.uint32)
-    narrow_out, wide_out = iter(narrow), iter(wide)
-    return [next(narrow_out) if flag else next(wide_out) for flag in ascii]
+    wide = _normalized(wide, mapped, expansions)
+    units, offsets = np.empty(len(narrow.units) + len(wide.units), dtype=np.uint32), np.empty(len(texts) + 1, np.int64)
+    _interleave(narrow.units, narrow.offsets, wide.units, wide.offsets, ascii, units, offsets)
+    return NormalizedTexts(units, offsets)
 
 
-def shingle_sets(normalized_texts: Sequence[str], config: DedupConfig) -> ShingleSets:
+def shingle_sets(normalized_texts: NormalizedTexts, config: DedupConfig) -> ShingleSets:
     """:func:`dedup.shingle.shingle_sets` of ``normalized_texts`` under ``config``."""
-    offsets = _offsets(normalized_texts)
-    joined = "".join(normalized_texts)
-    # One byte per character when they are all ASCII: a quarter of the memory to encode and read.
-    code_points = (np.frombuffer(joined.encode("ascii"), dtype=np.uint8) if joined.isascii()
-                   else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    units, offsets = normalized_texts.units, normalized_texts.offsets
     token_counts, value_offsets = np.empty(len(normalized_texts), np.int64), np.empty_like(offsets)
-    values = np.empty(len(code_points), dtype=np.uint64)
-    _shingle_sets(code_points, offsets, config.ngram_size, _BMP_KIND, config.shingle == "char",
+    values = np.empty(len(units), dtype=np.uint64)
+    _shingle_sets(units, offsets, config.ngram_size, _BMP_KIND, config.shingle == "char",
                   _token_buffer(offsets), token_counts, value_offsets, values)
     return ShingleSets(values=values[: value_offsets[-1]], offsets=value_offsets, token_counts=token_counts)
 
@@ -381,7 +386,7 @@ def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarra
 def ascii_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     """Signatures of raw ASCII ``texts`` in word mode, each taken whole (a transposed view)."""
     a, b = permutations(config.num_perm, config.seed)
-    offsets = _offsets(texts)
+    offsets = offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
     data = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
     out = np.empty((config.num_perm, len(texts)), dtype=np.uint32)
     _ascii_signatures(data, offsets, config.ngram_size, a, b, _byte_map(config.casefold, config.fold_punctuation),

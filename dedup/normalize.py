@@ -26,12 +26,63 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-__all__ = ["normalize", "normalize_all", "unicode_normalized"]
+from .arrays import gather_positions, offsets_of
+from .hashing import fingerprints128
+
+__all__ = ["NormalizedTexts", "normalize", "normalize_all", "unicode_normalized"]
+
+
+@dataclass(frozen=True)
+class NormalizedTexts:
+    """A batch of normalised texts as one array: text ``i`` is the code units
+    ``units[offsets[i]:offsets[i+1]]``, code points (uint32) or, when every
+    text is ASCII, bytes (uint8).
+
+    The stages after this one read the arrays: no Python string per text.
+
+    >>> texts = NormalizedTexts.of(["the cat", "", "café"])
+    >>> texts.units.dtype.name, texts.strings(), texts.take([2, 0]).strings()
+    ('uint32', ['the cat', '', 'café'], ['café', 'the cat'])
+    """
+
+    units: np.ndarray
+    offsets: np.ndarray
+
+    @staticmethod
+    def of(texts: Sequence[str]) -> NormalizedTexts:
+        joined = "".join(texts)
+        units = (np.frombuffer(joined.encode("ascii"), dtype=np.uint8) if joined.isascii()
+                 else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+        return NormalizedTexts(units, offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def take(self, rows: np.ndarray) -> NormalizedTexts:
+        """The texts at positions ``rows``, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if np.array_equal(rows, np.arange(len(self))):
+            return self
+        return NormalizedTexts(self.units[gather_positions(self.offsets, rows)], offsets_of(self.lengths[rows]))
+
+    def strings(self) -> list[str]:
+        encoding = "ascii" if self.units.dtype == np.uint8 else "utf-32-le"
+        joined, bounds = self.units.tobytes().decode(encoding, "surrogatepass"), self.offsets.tolist()
+        return [joined[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+
+    def fingerprints(self, seed: int = 0) -> np.ndarray:
+        """:func:`dedup.hashing.fingerprints128` of each text."""
+        return fingerprints128(self.units, self.offsets, seed)
 
 
 @cache

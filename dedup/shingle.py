@@ -43,9 +43,11 @@ from functools import cache
 
 import numpy as np
 
+from .arrays import gather_positions
 from .hashing import combine_columns, fmix64
+from .normalize import NormalizedTexts
 
-__all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "gather_positions", "shingle_sets"]
+__all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "shingle_sets"]
 
 SCRIPTIO_CONTINUA = (
     (0x0E00, 0x0EFF),  # Thai, Lao
@@ -130,13 +132,6 @@ class ShingleSets:
                            token_counts=self.token_counts)
 
 
-def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Positions in the concatenated values of sets ``ids``, one after another."""
-    starts, sizes = offsets[ids], offsets[ids + 1] - offsets[ids]
-    ends = np.cumsum(sizes)
-    return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)
-
-
 def _powers(base: np.uint64, count: int, block: int = 1024) -> np.ndarray:
     """``base**0 .. base**(count-1)`` modulo 2^64.
 
@@ -152,20 +147,23 @@ def _powers(base: np.uint64, count: int, block: int = 1024) -> np.ndarray:
         return (np.cumprod(steps, dtype=np.uint64)[:, None] * within[None, :]).ravel()[:count]
 
 
-def _token_bounds(code_points: np.ndarray, separator: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end positions of every token in a batch's code points."""
+def _token_bounds(code_points: np.ndarray, offsets: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end positions of every token of the texts ``code_points[offsets[i]:offsets[i+1]]``."""
     if unit == "char":
-        starts = np.flatnonzero(~separator)
+        starts = np.arange(len(code_points), dtype=np.int64)
         return starts, starts + 1
-    kind = _BMP_KIND[np.minimum(code_points, 0xFFFF)]
+    kind = _BMP_KIND[np.minimum(code_points, np.uint32(0xFFFF))]
     if len(code_points) and code_points.max() > 0xFFFF:
         astral = code_points > 0xFFFF
         kind[astral] = _TOKEN
         for lo, hi in SCRIPTIO_CONTINUA:
             kind[astral & (code_points >= lo) & (code_points <= hi)] = _ALONE
     in_token, alone = kind != _SPACE, kind == _ALONE
+    # No word runs on from one text into the next.
     before = np.concatenate([[False], in_token[:-1]])
+    before[offsets[:-1][offsets[:-1] < len(code_points)]] = False
     after = np.concatenate([in_token[1:], [False]])
+    after[offsets[1:][offsets[1:] > 0] - 1] = False
     alone_before = np.concatenate([[False], alone[:-1]])
     alone_after = np.concatenate([alone[1:], [False]])
     starts = np.flatnonzero(in_token & (~before | alone | alone_before))
@@ -193,32 +191,31 @@ def _token_hashes(code_points: np.ndarray, starts: np.ndarray, ends: np.ndarray)
         return fmix64(powers[ends - 1] * (prefix[ends] - prefix[starts]))
 
 
-def shingle_sets(normalized_texts: Sequence[str], unit: str, n: int) -> ShingleSets:
+def shingle_sets(normalized_texts: NormalizedTexts | Sequence[str], unit: str, n: int) -> ShingleSets:
     """The shingle sets of a batch of normalised paragraphs.
 
     Each set lists its shingles in window order; a set may repeat a value.
     Paragraphs go through the kernel in runs of about ``_KERNEL_CHARS``
     characters, so its temporaries stay a few MB whatever the batch size.
     """
-    texts = list(normalized_texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    cuts = np.flatnonzero(np.diff(np.cumsum(lengths + 1) // _KERNEL_CHARS)) + 1
+    texts = (normalized_texts if isinstance(normalized_texts, NormalizedTexts)
+             else NormalizedTexts.of(normalized_texts))
+    offsets = texts.offsets
+    cuts = np.flatnonzero(np.diff(offsets[1:] // _KERNEL_CHARS)) + 1
     bounds = [0, *cuts.tolist(), len(texts)]
-    return ShingleSets.concatenate([_shingle_kernel(texts[a:b], unit, n) for a, b in zip(bounds[:-1], bounds[1:])])
+    return ShingleSets.concatenate([_shingle_kernel(texts.units[offsets[a] : offsets[b]],
+                                                    offsets[a : b + 1] - offsets[a], unit, n)
+                                    for a, b in zip(bounds[:-1], bounds[1:])])
 
 
-def _shingle_kernel(texts: list[str], unit: str, n: int) -> ShingleSets:
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    # "\n" between paragraphs: whitespace, so no word token crosses it.
-    code_points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    paragraph_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(code_points)]
-    separator = np.zeros(len(code_points), dtype=bool)
-    separator[(np.cumsum(lengths + 1) - 1)[:-1]] = True
-
-    starts, ends = _token_bounds(code_points, separator, unit)
-    token_hashes = _token_hashes(code_points, starts, ends)
+def _shingle_kernel(units: np.ndarray, offsets: np.ndarray, unit: str, n: int) -> ShingleSets:
+    lengths = np.diff(offsets)
+    count = len(lengths)
+    paragraph_of = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    starts, ends = _token_bounds(units, offsets, unit)
+    token_hashes = _token_hashes(units, starts, ends)
     token_paragraph = paragraph_of[starts]
-    counts = np.bincount(token_paragraph, minlength=len(texts)).astype(np.int64)
+    counts = np.bincount(token_paragraph, minlength=count).astype(np.int64)
     first_token = np.cumsum(counts) - counts
     shingle_counts = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
     offsets = np.concatenate([[0], np.cumsum(shingle_counts)]).astype(np.int64)

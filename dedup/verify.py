@@ -29,9 +29,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .arrays import run_starts
+from .arrays import gather_positions, run_starts
 from .lsh import star_pairs
-from .shingle import ShingleSets, gather_positions
+from .shingle import ShingleSets
 
 __all__ = ["MAX_PEELING_ROUNDS", "jaccard", "verified_pairs"]
 

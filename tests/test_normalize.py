@@ -1,10 +1,12 @@
 import unicodedata
 
+import numpy as np
 import pytest
+import xxhash
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dedup.normalize import normalize, normalize_all, unicode_normalized
+from dedup.normalize import NormalizedTexts, normalize, normalize_all, unicode_normalized
 from dedup.reference import reference_normalize
 
 
@@ -55,3 +57,15 @@ spaced_texts = st.lists(st.one_of(st.text(), st.lists(st.sampled_from(
 @given(spaced_texts, st.sampled_from(["NFKC", "NFKD", "NFC", "NFD"]))
 def test_unicode_normalized_equals_unicodedata(texts, form):
     assert unicode_normalized(texts, form) == [unicodedata.normalize(form, text) for text in texts]
+
+
+@given(st.lists(st.text(), max_size=8), st.data())
+def test_normalized_texts_hold_each_text_and_fingerprint_it(texts, data):
+    batch = NormalizedTexts.of(texts)
+    assert batch.strings() == texts and batch.lengths.tolist() == [len(t) for t in texts]
+    assert batch.fingerprints(seed=3).tolist() == [
+        list(divmod(xxhash.xxh3_128_intdigest(t.encode("utf-32-le", "surrogatepass"), 3), 1 << 64)) for t in texts]
+    rows = data.draw(st.lists(st.integers(0, len(texts) - 1), max_size=10)) if texts else []
+    taken = batch.take(rows)
+    assert taken.strings() == [texts[i] for i in rows]
+    assert np.array_equal(taken.fingerprints(), batch.fingerprints()[rows].reshape(-1, 2))
