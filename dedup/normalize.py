@@ -32,7 +32,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import gather_positions, offsets_of
+from .arrays import gathered, offsets_of
 from .hashing import fingerprints128
 
 __all__ = ["NormalizedTexts", "normalize", "normalize_all", "unicode_normalized"]
@@ -73,7 +73,7 @@ class NormalizedTexts:
         rows = np.asarray(rows, dtype=np.int64)
         if np.array_equal(rows, np.arange(len(self))):
             return self
-        return NormalizedTexts(self.units[gather_positions(self.offsets, rows)], offsets_of(self.lengths[rows]))
+        return NormalizedTexts(gathered(self.units, self.offsets, rows), offsets_of(self.lengths[rows]))
 
     def strings(self) -> list[str]:
         encoding = "ascii" if self.units.dtype == np.uint8 else "utf-32-le"

@@ -63,11 +63,15 @@ from statistics import median
 
 import numpy as np
 
+from .arrays import offsets_of
+
 __all__ = ["Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
 
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _BLANK_LINE = re.compile(r"[\s>]*")
+# str.isspace() of every code point up to U+3000, the last that is whitespace, then False.
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
 _CLOSERS = "\"'”’»)]*_"
 _SENTENCE_FINAL = set(".!?:;…。！？")
 # Width below which "similar line lengths" says nothing about wrapping.
@@ -219,13 +223,23 @@ def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
 
 
 def _whole_texts(texts: Sequence[str]) -> Paragraphs:
-    """``segment`` in mode ``"none"``, one array operation per step instead of a loop per text."""
-    # Strip (a copy of the text) only texts that start or end with whitespace.
-    starts = [len(t) - len(t.lstrip()) if t[:1].isspace() else 0 for t in texts]
-    start = np.array(starts, dtype=np.int64)
-    end = np.array([len(t.rstrip()) if t[-1:].isspace() else len(t) for t in texts], dtype=np.int64)
+    """``segment`` in mode ``"none"``, with array operations over the texts' first and
+    last characters: only texts that start or end with whitespace are stripped."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    filled = np.flatnonzero(lengths)
+    bounds = offsets_of(lengths)
+    first, last = np.zeros(len(texts), np.uint32), np.zeros(len(texts), np.uint32)
+    first[filled], last[filled] = code_points[bounds[filled]], code_points[bounds[filled + 1] - 1]
+    start, end = np.zeros(len(texts), dtype=np.int64), lengths.copy()
+    quoted = first == ord(">")
+    for i in np.flatnonzero(_IS_SPACE[np.minimum(first, len(_IS_SPACE) - 1)]).tolist():
+        start[i] = lengths[i] - len(texts[i].lstrip())
+        quoted[i] = texts[i].startswith(">", start[i])
+    for i in np.flatnonzero(_IS_SPACE[np.minimum(last, len(_IS_SPACE) - 1)]).tolist():
+        end[i] = len(texts[i].rstrip())
     keep = end > start
-    for i in [i for i, (t, s) in enumerate(zip(texts, starts)) if t.startswith(">", s)]:
+    for i in np.flatnonzero(quoted & keep).tolist():
         keep[i] = not _BLANK_LINE.fullmatch(texts[i])
     doc = np.flatnonzero(keep)
     return Paragraphs(doc=doc, index=np.zeros(len(doc), dtype=np.int64), start=start[keep], end=end[keep])

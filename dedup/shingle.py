@@ -43,7 +43,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import gather_positions
+from .arrays import gathered, offsets_of
 from .hashing import combine_columns, fmix64
 from .normalize import NormalizedTexts
 
@@ -97,10 +97,8 @@ class ShingleSets:
     def take(self, ids: np.ndarray) -> ShingleSets:
         """The sets at positions ``ids``, in that order."""
         ids = np.asarray(ids, dtype=np.int64)
-        sizes = self.sizes[ids]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return ShingleSets(values=self.values[gather_positions(self.offsets, ids)],
-                           offsets=offsets, token_counts=self.token_counts[ids])
+        return ShingleSets(values=gathered(self.values, self.offsets, ids), offsets=offsets_of(self.sizes[ids]),
+                           token_counts=self.token_counts[ids])
 
     def spread(self, rows: np.ndarray, count: int) -> ShingleSets:
         """``count`` sets: these at positions ``rows`` (ascending), empty ones elsewhere."""

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.arrays import first_occurrences, key_order
+from dedup.arrays import first_occurrences, gathered, key_order
 
 # Values that differ only in their low bits share the top bits key_order sorts on first.
 crowded = st.builds(lambda high, low: (high << 62) | low, st.integers(0, 3), st.integers(0, 3))
@@ -24,3 +24,13 @@ def test_key_order_sorts_by_key_then_row_and_marks_repeats(keys, flat):
 def test_first_occurrences_point_at_the_first_equal_row(keys):
     as_tuples = [tuple(key) for key in keys.tolist()]
     assert first_occurrences(keys).tolist() == [as_tuples.index(key) for key in as_tuples]
+
+
+@given(st.lists(st.integers(0, 5), max_size=12), st.integers(0, 3), st.data())
+def test_gathered_concatenates_the_pieces_asked_for(lengths, start, data):
+    offsets = start + np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    values = np.arange(int(offsets[-1]) + 2)
+    any_ids = st.lists(st.integers(0, len(lengths) - 1), max_size=15) if lengths else st.just([])
+    ids = data.draw(st.one_of(any_ids, any_ids.map(lambda ids: sorted(set(ids)))))
+    expected = [v for i in ids for v in values[offsets[i] : offsets[i + 1]].tolist()]
+    assert gathered(values, offsets, np.array(ids, dtype=np.int64)).tolist() == expected

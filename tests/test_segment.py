@@ -2,7 +2,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dedup.segment import paragraph_spans, segment
@@ -132,6 +132,7 @@ def test_a_large_document_is_cut_in_linear_time():
 
 
 @given(st.lists(texts, max_size=6), st.sampled_from(MODES))
+@example(["  > \n", "> >", " >x ", "\t", "", "x"], "none")
 def test_batch_table_agrees_with_each_text_alone(batch, mode):
     table = segment(batch, mode)
     for doc, text in enumerate(batch):
