@@ -42,7 +42,7 @@ from .arrays import first_occurrences
 from .config import DedupConfig
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
-from .normalize import NormalizedTexts, normalize_all
+from .normalize import NormalizedTexts, normalized_texts
 from .segment import Paragraphs, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
 from .verify import jaccard
@@ -90,7 +90,7 @@ class Stages:
 
 
 def _numpy_normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
-    return NormalizedTexts.of(normalize_all(texts, config.unicode_form, config.casefold, config.fold_punctuation))
+    return normalized_texts(texts, config.unicode_form, config.casefold, config.fold_punctuation)
 
 
 def _numpy_shingle_sets(normalized: NormalizedTexts, config: DedupConfig) -> ShingleSets:

@@ -40,7 +40,7 @@ from .arrays import offsets_of
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
-from .normalize import NormalizedTexts, _code_point_map, unicode_normalized
+from .normalize import NormalizedTexts, _ascii_translation, _code_point_map, unicode_normalized
 from .shingle import _ALONE, _BMP_KIND, _SPACE, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 
 __all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures"]
@@ -313,11 +313,10 @@ def _folded_table(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
 
 @cache
 def _byte_map(casefold: bool, fold_punctuation: bool) -> np.ndarray:
-    """:func:`_code_point_table` for ASCII, where case folding is ``lower()`` and nothing is deleted."""
-    table = _code_point_table(fold_punctuation)[:128]
-    assert not (table == _DELETED).any(), "no ASCII character is a format character"
-    ascii = table.astype(np.uint8).tobytes()
-    return np.frombuffer(ascii.lower() if casefold else ascii, dtype=np.uint8).copy()
+    """The numpy path's ASCII translation as an array (no ASCII character is deleted)."""
+    table, deleted = _ascii_translation(casefold, fold_punctuation)
+    assert not deleted, "no ASCII character is a format character"
+    return np.frombuffer(table[:128], dtype=np.uint8).copy()  # writable, as numba types the kernels
 
 
 def _token_buffer(offsets: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 from .arrays import gathered, offsets_of
 from .hashing import fingerprints128
 
-__all__ = ["NormalizedTexts", "normalize", "normalize_all", "unicode_normalized"]
+__all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized"]
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,15 @@ def _code_point_map(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def _ascii_translation(fold_punctuation: bool) -> tuple[bytes, bytes]:
-    """The ASCII part of :func:`_code_point_map` as ``bytes.translate`` arguments."""
+def _ascii_translation(casefold: bool, fold_punctuation: bool) -> tuple[bytes, bytes]:
+    """The ASCII part of :func:`_code_point_map` as ``bytes.translate`` arguments,
+    with every whitespace character as a space (``bytes.split`` knows fewer than
+    ``str.split``) and, if ``casefold``, upper case as lower."""
     replacement, deleted = _code_point_map(fold_punctuation)
-    return replacement[:256].astype(np.uint8).tobytes(), bytes(np.flatnonzero(deleted[:128]).tolist())
+    table = replacement[:256].astype(np.uint8)
+    table[[c for c in range(128) if chr(c).isspace()]] = ord(" ")
+    table = table.tobytes()
+    return table.lower() if casefold else table, bytes(np.flatnonzero(deleted[:128]).tolist())
 
 
 def _map_code_points(texts: list[str], fold_punctuation: bool) -> list[str]:
@@ -150,31 +155,42 @@ def normalize_all(
     casefold: bool = True,
     fold_punctuation: bool = True,
 ) -> list[str]:
-    """:func:`normalize` of each text, with the per-call set-up done once.
+    """:func:`normalize` of each text, with the per-call set-up done once."""
+    return normalized_texts(texts, unicode_form, casefold, fold_punctuation).strings()
+
+
+def normalized_texts(
+    texts: Iterable[str],
+    unicode_form: str | None = "NFKC",
+    casefold: bool = True,
+    fold_punctuation: bool = True,
+) -> NormalizedTexts:
+    """:func:`normalize_all` as one array.
 
     ASCII texts take a shortcut with the same result (ASCII is in every normal
-    form, its casefold is ``lower()``, and ``bytes.translate`` is one table
-    lookup); the others are mapped together through one code-point array.
+    form, its casefold is ``lower()``, and one ``bytes.translate`` applies
+    both); the others are mapped together through one code-point array.
     """
     texts = texts if isinstance(texts, list) else list(texts)
-    is_ascii = [text.isascii() for text in texts]
-    if all(is_ascii):
-        return _normalize_ascii(texts, casefold, fold_punctuation)
-    out: list[str] = [""] * len(texts)
-    narrow = [i for i, flag in enumerate(is_ascii) if flag]
-    for i, text in zip(narrow, _normalize_ascii([texts[i] for i in narrow], casefold, fold_punctuation)):
-        out[i] = text
-    wide = [i for i, flag in enumerate(is_ascii) if not flag]
-    composed = unicode_normalized([texts[i] for i in wide], unicode_form)
+    is_ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    narrow = _normalize_ascii([text for text, flag in zip(texts, is_ascii) if flag], casefold, fold_punctuation)
+    if len(narrow) == len(texts):
+        return narrow
+    composed = unicode_normalized([text for text, flag in zip(texts, is_ascii) if not flag], unicode_form)
     mapped = _map_code_points([t.casefold() for t in composed] if casefold else composed, fold_punctuation)
-    for i, text in zip(wide, mapped):
-        out[i] = " ".join(text.split())
-    return out
+    wide = NormalizedTexts.of([" ".join(text.split()) for text in mapped])
+    lengths = np.empty(len(texts), dtype=np.int64)
+    lengths[is_ascii], lengths[~is_ascii] = narrow.lengths, wide.lengths
+    units = np.empty(lengths.sum(), dtype=np.uint32)
+    from_narrow = np.repeat(is_ascii, lengths)
+    units[from_narrow], units[~from_narrow] = narrow.units, wide.units
+    return NormalizedTexts(units, offsets_of(lengths))
 
 
-def _normalize_ascii(texts: list[str], casefold: bool, fold_punctuation: bool) -> list[str]:
-    """Steps 3-5 on ASCII texts. (Joining them into one string first was measured slower.)"""
-    table, deleted = _ascii_translation(fold_punctuation)
-    if casefold:
-        return [" ".join(t.encode("ascii").translate(table, deleted).decode("ascii").lower().split()) for t in texts]
-    return [" ".join(t.encode("ascii").translate(table, deleted).decode("ascii").split()) for t in texts]
+def _normalize_ascii(texts: list[str], casefold: bool, fold_punctuation: bool) -> NormalizedTexts:
+    """Steps 3-5 on ASCII texts, as bytes from start to end. (Joining them into one
+    string first was measured slower.)"""
+    table, deleted = _ascii_translation(casefold, fold_punctuation)
+    normalized = [b" ".join(text.encode("ascii").translate(table, deleted).split()) for text in texts]
+    lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
+    return NormalizedTexts(np.frombuffer(b"".join(normalized), dtype=np.uint8), offsets_of(lengths))

@@ -45,6 +45,7 @@ def test_normalisation_is_idempotent_on_tricky_text():
        st.sampled_from(["NFKC", "NFC", None]), st.booleans(), st.booleans())
 @example(["a\x00b", "", " , ", "\x00"], "NFKC", True, True)
 @example(["", "  ", "x", ""], None, False, False)
+@example(["a\x1cb\x1f c", "\x1d", "x\x0by"], None, True, False)  # whitespace to str.split, not to bytes.split
 def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
     assert normalize_all(texts, form, fold, punct) == [reference_normalize(t, form, fold, punct) for t in texts]
 
