@@ -65,13 +65,13 @@ import numpy as np
 
 from .arrays import offsets_of
 
-__all__ = ["Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
+__all__ = ["IS_SPACE", "Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
 
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _BLANK_LINE = re.compile(r"[\s>]*")
 # str.isspace() of every code point up to U+3000, the last that is whitespace, then False.
-_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
 _CLOSERS = "\"'”’»)]*_"
 _SENTENCE_FINAL = set(".!?:;…。！？")
 # Width below which "similar line lengths" says nothing about wrapping.
@@ -233,10 +233,10 @@ def _whole_texts(texts: Sequence[str]) -> Paragraphs:
     first[filled], last[filled] = code_points[bounds[filled]], code_points[bounds[filled + 1] - 1]
     start, end = np.zeros(len(texts), dtype=np.int64), lengths.copy()
     quoted = first == ord(">")
-    for i in np.flatnonzero(_IS_SPACE[np.minimum(first, len(_IS_SPACE) - 1)]).tolist():
+    for i in np.flatnonzero(IS_SPACE[np.minimum(first, len(IS_SPACE) - 1)]).tolist():
         start[i] = lengths[i] - len(texts[i].lstrip())
         quoted[i] = texts[i].startswith(">", start[i])
-    for i in np.flatnonzero(_IS_SPACE[np.minimum(last, len(_IS_SPACE) - 1)]).tolist():
+    for i in np.flatnonzero(IS_SPACE[np.minimum(last, len(IS_SPACE) - 1)]).tolist():
         end[i] = len(texts[i].rstrip())
     keep = end > start
     for i in np.flatnonzero(quoted & keep).tolist():

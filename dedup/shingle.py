@@ -46,6 +46,7 @@ import numpy as np
 from .arrays import gathered, offsets_of
 from .hashing import combine_columns, fmix64
 from .normalize import NormalizedTexts
+from .segment import IS_SPACE
 
 __all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "shingle_sets"]
 
@@ -65,7 +66,7 @@ _BASE_INVERSE = np.uint64(pow(TOKEN_BASE, -1, 1 << 64))
 # character that is a token alone. Above the BMP only Han extensions are alone.
 _TOKEN, _SPACE, _ALONE = 0, 1, 2
 _BMP_KIND = np.zeros(0x10000, dtype=np.uint8)
-_BMP_KIND[[c for c in range(0x3001) if chr(c).isspace()]] = _SPACE
+_BMP_KIND[: len(IS_SPACE)][IS_SPACE] = _SPACE
 for _lo, _hi in SCRIPTIO_CONTINUA:
     _BMP_KIND[_lo : min(_hi, 0xFFFF) + 1] = _ALONE
 # Code points per kernel call: ~2 MB per uint64 temporary, measured fastest.

@@ -89,7 +89,8 @@ def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, th
                    max_rounds: int = MAX_PEELING_ROUNDS,
                    similarity: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray] = jaccard,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs ``(i, j)``, ``i < j``, of bucket-mates with Jaccard >= ``threshold``, and that Jaccard.
+    """Pairs ``(i, j)``, ``i < j``, of bucket-mates with Jaccard >= ``threshold``, and that Jaccard,
+    in ascending ``(i, j)`` order.
 
     ``bucket`` and ``member`` are as returned by :func:`dedup.lsh.buckets`. Each
     distinct pair is verified once, however many buckets propose it. A bucket

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from benchmarks.corpora import paragraphs
 from dedup import DedupConfig, find_duplicates
-from dedup.reference import reference_representatives
+from dedup.reference import reference_normalize, reference_representatives, reference_shingles
 from tests.helpers import needs_shared
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "东", "京", "Straße", "ﬁne", "—", ">"]
@@ -33,6 +33,34 @@ def nonblank(texts):
 def test_find_duplicates_equals_the_slow_reference_on_random_corpora(texts, config):
     texts = nonblank(texts)
     assert find_duplicates(texts, config=config).representative.tolist() == reference_representatives(texts, config)
+
+
+@settings(max_examples=60)
+@given(corpus, configs)
+def test_reported_similarity_is_the_exact_jaccard_to_the_representative(texts, config):
+    texts = nonblank(texts)
+    report = find_duplicates(texts, config=config)
+
+    def shingles(row):
+        normalized = reference_normalize(texts[row], config.unicode_form, config.casefold, config.fold_punctuation)
+        return reference_shingles(normalized, config.shingle, config.ngram_size)
+
+    for row, representative in enumerate(report.representative.tolist()):
+        if report.exact[row]:
+            assert report.jaccard[row] == 1.0
+        else:
+            mine, theirs = shingles(row), shingles(representative)
+            assert report.jaccard[row] == len(mine & theirs) / len(mine | theirs)
+
+
+def test_a_paragraph_linked_through_another_reports_its_own_jaccard_to_the_representative():
+    # 0-1 and 1-2 are verified edges (4/6 shared words each); 0-2 share 4 of 9, below the threshold.
+    texts = ["alpha beta gamma delta", "alpha beta gamma delta epsilon zeta",
+             "alpha beta gamma delta epsilon zeta eta theta iota"]
+    report = find_duplicates(texts, threshold=0.5, segmentation="none", ngram=1, min_tokens=0)
+    assert report.representative.tolist() == [0, 0, 0]
+    assert sorted(zip(*(side.tolist() for side in report.edges[:2]))) == [(0, 1), (1, 2)]
+    assert report.jaccard.tolist() == [1.0, 4 / 6, 4 / 9]
 
 
 @needs_shared
