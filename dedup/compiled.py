@@ -5,10 +5,10 @@ Used when ``kernel="numba"`` (``pip install 'paradedup[numba]'``), by
 Each function here is the twin of a numpy stage and returns the same result to
 the bit; the tests hold each pair equal. The maths is in the numpy modules:
 
-- :func:`normalized`: :func:`dedup.normalize.normalize_all`. Unicode
-  normalisation and case folding stay in Python; then one lookup table per code
-  point (punctuation folded, format characters deleted, whitespace collapsed on
-  the way).
+- :func:`normalized`: :func:`dedup.normalize.normalized_texts`. Unicode
+  normalisation stays in Python; then one lookup table per code point (case
+  folded, punctuation folded, format characters deleted, whitespace collapsed
+  on the way).
 - :func:`shingle_sets`: :func:`dedup.shingle.shingle_sets`, one pass per
   paragraph: tokens, their polynomial hashes, then the n-gram shingle hashes.
 - :func:`signatures`: :func:`dedup.minhash.signatures`, the minimum of
@@ -333,7 +333,7 @@ def _normalized(prepared: list[str], mapped: np.ndarray, expansions: np.ndarray)
 
 
 def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
-    """:func:`dedup.normalize.normalize_all` of ``texts`` under ``config``.
+    """:func:`dedup.normalize.normalized_texts` of ``texts`` under ``config``.
 
     ASCII texts go through a byte map, where case folding is ``lower()``; the
     others through the code-point table, with case folding in it, after

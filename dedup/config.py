@@ -75,8 +75,8 @@ class DedupConfig:
         every available core once the corpus is large enough for that to pay
         (see :mod:`dedup.batch`), else one. Results never depend on it.
     kernel:
-        ``"numpy"`` (default), or ``"numba"`` to run the normalize, shingle and
-        MinHash stages as compiled loops (:mod:`dedup.compiled`;
+        ``"numpy"`` (default), or ``"numba"`` to run the normalize, shingle,
+        MinHash and exact Jaccard stages as compiled loops (:mod:`dedup.compiled`;
         ``pip install 'paradedup[numba]'``). Results are identical.
     unicode_form, casefold, fold_punctuation:
         Normalisation; see :func:`dedup.normalize.normalize`.

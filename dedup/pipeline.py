@@ -166,9 +166,8 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     # computed: their text and representative are both first occurrences joined
     # by verified edges, so both are candidates.
     edge_keys, near_keys = left * rows + right, representative[near] * rows + first[near]  # edges ascend
-    found = np.minimum(np.searchsorted(edge_keys, near_keys), max(len(edge_keys) - 1, 0))
-    direct = edge_keys[found] == near_keys if len(edge_keys) else np.zeros(len(near), dtype=bool)
-    similarity[near[direct]] = edge_similarity[found[direct]]
+    direct = np.isin(near_keys, edge_keys)
+    similarity[near[direct]] = edge_similarity[np.searchsorted(edge_keys, near_keys[direct])]
     linked = near[~direct]
     similarity[linked] = jaccard(sets, np.searchsorted(candidates, first[linked]),
                                  np.searchsorted(candidates, representative[linked]))

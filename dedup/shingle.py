@@ -107,7 +107,7 @@ class ShingleSets:
         sizes[rows] = self.sizes
         token_counts = np.zeros(count, dtype=np.int64)
         token_counts[rows] = self.token_counts
-        return ShingleSets(self.values, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), token_counts)
+        return ShingleSets(self.values, offsets_of(sizes), token_counts)
 
     @staticmethod
     def concatenate(parts: Sequence[ShingleSets]) -> ShingleSets:
@@ -116,7 +116,7 @@ class ShingleSets:
             return ShingleSets(np.empty(0, np.uint64), np.zeros(1, np.int64), np.empty(0, np.int64))
         sizes = np.concatenate([p.sizes for p in parts])
         return ShingleSets(values=np.concatenate([p.values for p in parts]),
-                           offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                           offsets=offsets_of(sizes),
                            token_counts=np.concatenate([p.token_counts for p in parts]))
 
     def unique(self) -> ShingleSets:
@@ -127,7 +127,7 @@ class ShingleSets:
         keep = np.ones(len(values), dtype=bool)
         keep[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
         sizes = np.bincount(owner[keep], minlength=len(self))
-        return ShingleSets(values=values[keep], offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        return ShingleSets(values=values[keep], offsets=offsets_of(sizes),
                            token_counts=self.token_counts)
 
 
@@ -217,7 +217,7 @@ def _shingle_kernel(units: np.ndarray, offsets: np.ndarray, unit: str, n: int) -
     counts = np.bincount(token_paragraph, minlength=count).astype(np.int64)
     first_token = np.cumsum(counts) - counts
     shingle_counts = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
-    offsets = np.concatenate([[0], np.cumsum(shingle_counts)]).astype(np.int64)
+    offsets = offsets_of(shingle_counts)
     values = np.empty(offsets[-1], dtype=np.uint64)
 
     windows = len(token_hashes) - n + 1
