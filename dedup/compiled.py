@@ -40,8 +40,8 @@ from .arrays import offsets_of
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
-from .normalize import NormalizedTexts, _ascii_translation, _code_point_map, unicode_normalized
-from .shingle import _ALONE, _BMP_KIND, _SPACE, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
+from .normalize import _DELETED, NormalizedTexts, _ascii_translation, _code_point_table, unicode_normalized
+from .shingle import _ALONE, _BMP_KIND, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 
 __all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures"]
 
@@ -51,7 +51,6 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 # The one range of SCRIPTIO_CONTINUA above the Basic Multilingual Plane.
 (_HAN_EXTENSIONS,) = [(lo, hi) for lo, hi in SCRIPTIO_CONTINUA if lo > 0xFFFF]
 _NO_MAP = np.empty(0, dtype=np.uint8)
-_DELETED = np.uint32(0xFFFFFFFF)  # not a code point
 _EXPANDED = np.uint32(sys.maxunicode + 1)  # and up: a character that becomes several
 _NO_EXPANSIONS = np.full((1, 1), _DELETED, dtype=np.uint32)
 
@@ -271,22 +270,11 @@ def _jaccard(values, offsets, left, right, slots, filled, out):
 
 
 @cache
-def _code_point_table(fold_punctuation: bool) -> np.ndarray:
-    """What steps 3 and 4 of :mod:`dedup.normalize` make of every code point, with
-    every whitespace character as ``" "`` and the characters deleted as ``_DELETED``."""
-    replacement, deleted = _code_point_map(fold_punctuation)
-    table = replacement.copy()
-    table[(table <= 0xFFFF) & (_BMP_KIND[np.minimum(table, 0xFFFF)] == _SPACE)] = ord(" ")
-    table[deleted] = _DELETED
-    return table
-
-
-@cache
 def _folded_table(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_code_point_table` after case folding, which ``str.casefold`` does
     character by character; the 104 characters whose folding is several point to
     rows of the second array."""
-    table = _code_point_table(fold_punctuation)
+    table = _code_point_table(False, fold_punctuation)
     folded, several = table.copy(), {}
     every = np.arange(sys.maxunicode + 1, dtype=np.uint32)
     # Block by block: a block whose folding is as long as itself folds each
@@ -313,10 +301,8 @@ def _folded_table(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
 
 @cache
 def _byte_map(casefold: bool, fold_punctuation: bool) -> np.ndarray:
-    """The numpy path's ASCII translation as an array (no ASCII character is deleted)."""
-    table, deleted = _ascii_translation(casefold, fold_punctuation)
-    assert not deleted, "no ASCII character is a format character"
-    return np.frombuffer(table[:128], dtype=np.uint8).copy()  # writable, as numba types the kernels
+    """The numpy path's ASCII translation as an array."""
+    return np.frombuffer(_ascii_translation(casefold, fold_punctuation)[:128], dtype=np.uint8).copy()  # writable
 
 
 def _token_buffer(offsets: np.ndarray) -> np.ndarray:
@@ -347,7 +333,7 @@ def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
         return narrow
     wide = unicode_normalized([text for text, flag in zip(texts, ascii) if not flag], config.unicode_form)
     mapped, expansions = (_folded_table(config.fold_punctuation) if config.casefold
-                          else (_code_point_table(config.fold_punctuation), _NO_EXPANSIONS))
+                          else (_code_point_table(False, config.fold_punctuation), _NO_EXPANSIONS))
     wide = _normalized(wide, mapped, expansions)
     units, offsets = np.empty(len(narrow.units) + len(wide.units), dtype=np.uint32), np.empty(len(texts) + 1, np.int64)
     _interleave(narrow.units, narrow.offsets, wide.units, wide.offsets, ascii, units, offsets)

@@ -34,8 +34,11 @@ import numpy as np
 
 from .arrays import gathered, offsets_of
 from .hashing import fingerprints128
+from .segment import IS_SPACE
 
 __all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized"]
+
+_DELETED = np.uint32(0xFFFFFFFF)  # not a code point
 
 
 @dataclass(frozen=True)
@@ -100,26 +103,26 @@ def _code_point_map(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def _ascii_translation(casefold: bool, fold_punctuation: bool) -> tuple[bytes, bytes]:
-    """The ASCII part of :func:`_code_point_map` as ``bytes.translate`` arguments,
-    with every whitespace character as a space (``bytes.split`` knows fewer than
-    ``str.split``) and, if ``casefold``, upper case as lower."""
+def _code_point_table(casefold: bool, fold_punctuation: bool) -> np.ndarray:
+    """What each code point becomes before runs of spaces are collapsed:
+    :func:`_code_point_map`, with every whitespace character (``str.isspace``)
+    as ``" "``, the characters to delete as :data:`_DELETED` and, if
+    ``casefold``, ASCII upper case as lower (the case folding of the rest is
+    ``str.casefold``'s, before the table)."""
     replacement, deleted = _code_point_map(fold_punctuation)
-    table = replacement[:256].astype(np.uint8)
-    table[[c for c in range(128) if chr(c).isspace()]] = ord(" ")
-    table = table.tobytes()
-    return table.lower() if casefold else table, bytes(np.flatnonzero(deleted[:128]).tolist())
+    table = replacement.copy()
+    table[: len(IS_SPACE)][IS_SPACE] = ord(" ")
+    if casefold:
+        table[ord("A") : ord("Z") + 1] = table[ord("a") : ord("z") + 1]
+    table[deleted] = _DELETED
+    return table
 
 
-def _map_code_points(texts: list[str], fold_punctuation: bool) -> list[str]:
-    """Steps 3 and 4 on many texts at once, through one UTF-32 array."""
-    replacement, deleted = _code_point_map(fold_punctuation)
-    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    keep = ~deleted[code_points]
-    kept = np.add.reduceat(keep, np.cumsum([0, *map(len, texts[:-1])])) if len(code_points) else []
-    joined = replacement[code_points][keep].tobytes().decode("utf-32-le", "surrogatepass")
-    ends = np.cumsum(kept).tolist()
-    return [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+@cache
+def _ascii_translation(casefold: bool, fold_punctuation: bool) -> bytes:
+    """The ASCII part of :func:`_code_point_table` as a ``bytes.translate`` table
+    (no ASCII character is deleted)."""
+    return _code_point_table(casefold, fold_punctuation)[:128].astype(np.uint8).tobytes() + bytes(range(128, 256))
 
 
 def unicode_normalized(texts: Iterable[str], form: str | None) -> list[str]:
@@ -167,18 +170,29 @@ def normalized_texts(
 ) -> NormalizedTexts:
     """:func:`normalize_all` as one array.
 
-    ASCII texts take a shortcut with the same result (ASCII is in every normal
-    form, its casefold is ``lower()``, and one ``bytes.translate`` applies
-    both); the others are mapped together through one code-point array.
+    ASCII texts skip steps 1 and 2 (ASCII is in every normal form, and its case
+    folding is in the table) and stay bytes; the others go through
+    ``unicodedata`` and ``str.casefold`` in Python. Steps 3 and 4 are then one
+    table lookup over all code units, and step 5 array operations
+    (:func:`_collapsed`): measured 1.5x faster on Wikipedia than splitting and
+    joining each text.
     """
     texts = texts if isinstance(texts, list) else list(texts)
     is_ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
-    narrow = _normalize_ascii([text for text, flag in zip(texts, is_ascii) if flag], casefold, fold_punctuation)
+    ascii = [text for text, flag in zip(texts, is_ascii) if flag]
+    table = _ascii_translation(casefold, fold_punctuation)
+    narrow = _collapsed(np.frombuffer("".join(ascii).encode("ascii").translate(table), dtype=np.uint8), _offsets(ascii))
     if len(narrow) == len(texts):
         return narrow
     composed = unicode_normalized([text for text, flag in zip(texts, is_ascii) if not flag], unicode_form)
-    mapped = _map_code_points([t.casefold() for t in composed] if casefold else composed, fold_punctuation)
-    wide = NormalizedTexts.of([" ".join(text.split()) for text in mapped])
+    composed = [text.casefold() for text in composed] if casefold else composed
+    code_points = np.frombuffer("".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    units, offsets = _code_point_table(casefold, fold_punctuation)[code_points], _offsets(composed)
+    kept = units != _DELETED
+    if not kept.all():
+        offsets = np.searchsorted(np.flatnonzero(kept), offsets)
+        units = units[kept]
+    wide = _collapsed(units, offsets)
     lengths = np.empty(len(texts), dtype=np.int64)
     lengths[is_ascii], lengths[~is_ascii] = narrow.lengths, wide.lengths
     units = np.empty(lengths.sum(), dtype=np.uint32)
@@ -187,10 +201,27 @@ def normalized_texts(
     return NormalizedTexts(units, offsets_of(lengths))
 
 
-def _normalize_ascii(texts: list[str], casefold: bool, fold_punctuation: bool) -> NormalizedTexts:
-    """Steps 3-5 on ASCII texts, as bytes from start to end. (Joining them into one
-    string first was measured slower.)"""
-    table, deleted = _ascii_translation(casefold, fold_punctuation)
-    normalized = [b" ".join(text.encode("ascii").translate(table, deleted).split()) for text in texts]
-    lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
-    return NormalizedTexts(np.frombuffer(b"".join(normalized), dtype=np.uint8), offsets_of(lengths))
+def _offsets(texts: list[str]) -> np.ndarray:
+    return offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+
+
+def _collapsed(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
+    """Step 5 on texts whose whitespace is ``" "`` already: runs of spaces as
+    one, ends stripped."""
+    space = units == ord(" ")
+    # A space stays when it follows something else in its own text: the first
+    # of each run, except a run that begins the text.
+    follows = np.zeros(len(units), dtype=bool)
+    follows[1:] = ~space[:-1]
+    follows[offsets[:-1][offsets[:-1] < len(units)]] = False
+    positions = np.flatnonzero(~space | follows)
+    kept_offsets = np.searchsorted(positions, offsets)
+    # A run that ends its text has left one space, now the text's last unit.
+    filled = np.flatnonzero(kept_offsets[1:] > kept_offsets[:-1])
+    trailing = filled[space[positions[kept_offsets[filled + 1] - 1]]]
+    if len(trailing):
+        positions = np.delete(positions, kept_offsets[trailing + 1] - 1)
+        removed = np.zeros(len(offsets), dtype=np.int64)
+        removed[trailing + 1] = 1
+        kept_offsets -= np.cumsum(removed)
+    return NormalizedTexts(units[positions], kept_offsets)

@@ -41,9 +41,16 @@ def test_normalisation_is_idempotent_on_tricky_text():
         assert normalize(once) == once
 
 
-@given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text()), max_size=5),
+# Runs of spaces, punctuation and deleted characters, at the ends and between words.
+spacey_texts = st.lists(st.sampled_from([" ", "  ", "\t", "\n", ".", "a", "B", "\u200b", "\xad", "É", "ß", "\xa0",
+                                         "\u3000", "!"])).map("".join)
+
+
+@given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text(), spacey_texts), max_size=6),
        st.sampled_from(["NFKC", "NFC", None]), st.booleans(), st.booleans())
 @example(["a\x00b", "", " , ", "\x00"], "NFKC", True, True)
+@example(["a \u200b b.", " x. ", "", "É \u200b", "  "], "NFKC", True, True)
+@example(["", "a. ", ""], None, True, True)
 @example(["", "  ", "x", ""], None, False, False)
 @example(["a\x1cb\x1f c", "\x1d", "x\x0by"], None, True, False)  # whitespace to str.split, not to bytes.split
 def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
