@@ -137,33 +137,29 @@ def _take_minimum(value, a, b, row):
         row[k] = min(row[k], np.uint32(a[k] * x + b[k]))
 
 
-@numba.njit(cache=True)
-def _normalize(units, offsets, mapped, expansions, out, out_offsets):
-    """Each text ``units[offsets[p]:offsets[p+1]]`` through ``mapped``, runs of
-    spaces as one, ends stripped, into ``out[out_offsets[p]:out_offsets[p+1]]``.
+@numba.njit(inline="always")
+def _normalize_text(units, start, stop, mapped, expansions, out, w):
+    """Text ``units[start:stop]`` through ``mapped``, runs of spaces as one, ends
+    stripped, into ``out`` from ``w``; returns where it ends.
 
     ``mapped`` maps all whitespace to ``" "``, characters to delete to
     ``_DELETED``, and a character that becomes several (case folding ``ß`` is
     ``ss``) to ``_EXPANDED + k``: they are row ``k`` of ``expansions``, padded
     with ``_DELETED``.
     """
-    w = 0
-    for p in range(offsets.shape[0] - 1):
-        out_offsets[p] = w
-        start = w
-        after_space = True  # so that leading spaces are dropped
-        for i in range(offsets[p], offsets[p + 1]):
-            c = mapped[units[i]]
-            if c == _DELETED:
-                continue
-            if c >= _EXPANDED:
-                for e in expansions[c - _EXPANDED]:
-                    if e != _DELETED:
-                        w, after_space = _put(out, w, e, after_space)
-                continue
-            w, after_space = _put(out, w, c, after_space)
-        w -= after_space & (w > start)  # a trailing space
-    out_offsets[offsets.shape[0] - 1] = w
+    first = w
+    after_space = True  # so that leading spaces are dropped
+    for i in range(start, stop):
+        c = mapped[units[i]]
+        if c == _DELETED:
+            continue
+        if c >= _EXPANDED:
+            for e in expansions[c - _EXPANDED]:
+                if e != _DELETED:
+                    w, after_space = _put(out, w, e, after_space)
+            continue
+        w, after_space = _put(out, w, c, after_space)
+    return w - (after_space & (w > first))  # a trailing space
 
 
 @numba.njit(inline="always")
@@ -176,18 +172,32 @@ def _put(out, w, c, after_space):
 
 
 @numba.njit(cache=True)
-def _interleave(narrow, narrow_offsets, wide, wide_offsets, from_narrow, out, out_offsets):
-    """Texts in order into ``out``: the next of ``narrow`` where ``from_narrow``, else the next of ``wide``."""
+def _normalize(units, offsets, mapped, out, out_offsets):
+    """Each text ``units[offsets[p]:offsets[p+1]]`` by :func:`_normalize_text`
+    (no expansions) into ``out[out_offsets[p]:out_offsets[p+1]]``."""
+    w = 0
+    for p in range(offsets.shape[0] - 1):
+        out_offsets[p] = w
+        w = _normalize_text(units, offsets[p], offsets[p + 1], mapped, _NO_EXPANSIONS, out, w)
+    out_offsets[offsets.shape[0] - 1] = w
+
+
+@numba.njit(cache=True)
+def _normalize_mixed(narrow, narrow_offsets, narrow_map, wide, wide_offsets, wide_map, expansions, from_narrow,
+                     out, out_offsets):
+    """:func:`_normalize` of texts from two sources, in order: the next of
+    ``narrow`` where ``from_narrow``, else the next of ``wide``. (Measured 12%
+    faster on Wikipedia and 20 Newsgroups than normalising each source, then
+    interleaving.)"""
     w = i = j = 0
     for p in range(from_narrow.shape[0]):
         out_offsets[p] = w
         if from_narrow[p]:
-            start, stop, i = narrow_offsets[i], narrow_offsets[i + 1], i + 1
-            out[w : w + stop - start] = narrow[start:stop]
+            w = _normalize_text(narrow, narrow_offsets[i], narrow_offsets[i + 1], narrow_map, _NO_EXPANSIONS, out, w)
+            i += 1
         else:
-            start, stop, j = wide_offsets[j], wide_offsets[j + 1], j + 1
-            out[w : w + stop - start] = wide[start:stop]
-        w += stop - start
+            w = _normalize_text(wide, wide_offsets[j], wide_offsets[j + 1], wide_map, expansions, out, w)
+            j += 1
     out_offsets[from_narrow.shape[0]] = w
 
 
@@ -310,14 +320,6 @@ def _token_buffer(offsets: np.ndarray) -> np.ndarray:
     return np.empty(int(np.diff(offsets).max(initial=0)) + 1, dtype=np.uint64)
 
 
-def _normalized(prepared: list[str], mapped: np.ndarray, expansions: np.ndarray) -> NormalizedTexts:
-    texts = NormalizedTexts.of(prepared)
-    out = np.empty(len(texts.units) * expansions.shape[1] + 1, dtype=texts.units.dtype)
-    out_offsets = np.empty_like(texts.offsets)
-    _normalize(texts.units, texts.offsets, mapped, expansions, out, out_offsets)
-    return NormalizedTexts(out[: out_offsets[-1]], out_offsets)
-
-
 def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
     """:func:`dedup.normalize.normalized_texts` of ``texts`` under ``config``.
 
@@ -327,17 +329,21 @@ def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
     code-point pass over all texts measured twice as slow on Wikipedia.)
     """
     ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
-    narrow = _normalized([text for text, flag in zip(texts, ascii) if flag],
-                         _byte_map(config.casefold, config.fold_punctuation), _NO_EXPANSIONS)
+    narrow = NormalizedTexts.of([text for text, flag in zip(texts, ascii) if flag])
+    byte_map = _byte_map(config.casefold, config.fold_punctuation)
     if len(narrow) == len(texts):
-        return narrow
-    wide = unicode_normalized([text for text, flag in zip(texts, ascii) if not flag], config.unicode_form)
+        out, offsets = np.empty(len(narrow.units) + 1, dtype=np.uint8), np.empty_like(narrow.offsets)
+        _normalize(narrow.units, narrow.offsets, byte_map, out, offsets)
+        return NormalizedTexts(out[: offsets[-1]], offsets)
+    wide = NormalizedTexts.of(unicode_normalized([text for text, flag in zip(texts, ascii) if not flag],
+                                                 config.unicode_form))
     mapped, expansions = (_folded_table(config.fold_punctuation) if config.casefold
                           else (_code_point_table(False, config.fold_punctuation), _NO_EXPANSIONS))
-    wide = _normalized(wide, mapped, expansions)
-    units, offsets = np.empty(len(narrow.units) + len(wide.units), dtype=np.uint32), np.empty(len(texts) + 1, np.int64)
-    _interleave(narrow.units, narrow.offsets, wide.units, wide.offsets, ascii, units, offsets)
-    return NormalizedTexts(units, offsets)
+    out = np.empty(len(narrow.units) + len(wide.units) * expansions.shape[1] + 1, dtype=np.uint32)
+    offsets = np.empty(len(texts) + 1, dtype=np.int64)
+    _normalize_mixed(narrow.units, narrow.offsets, byte_map, wide.units, wide.offsets, mapped, expansions, ascii,
+                     out, offsets)
+    return NormalizedTexts(out[: offsets[-1]], offsets)
 
 
 def shingle_sets(normalized_texts: NormalizedTexts, config: DedupConfig) -> ShingleSets:
