@@ -173,10 +173,11 @@ def _start_method():
     return get_context("forkserver" if "forkserver" in get_all_start_methods() else "spawn")
 
 
-def _batches(texts: Iterable[str], batch_chars: int) -> Iterator[list[str]]:
-    """Consecutive lists of ``texts`` of about ``batch_chars`` characters."""
-    if isinstance(texts, Sequence):  # cut in one array operation, not text by text
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+def _batches(texts: Iterable[str], batch_chars: int, lengths: np.ndarray | None) -> Iterator[list[str]]:
+    """Consecutive lists of ``texts`` of about ``batch_chars`` characters. The
+    texts' ``lengths``, known when ``texts`` is a sequence, cut it in one array
+    operation instead of text by text."""
+    if lengths is not None:
         cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // batch_chars)) + 1
         bounds = [0, *cuts.tolist(), len(texts)]
         yield from (list(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a)
@@ -266,14 +267,15 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
     ``None`` instead. Otherwise results come back through a pipe.
     """
     workers = config.n_jobs
-    total_chars = sum(map(len, texts)) if isinstance(texts, Sequence) else None
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if isinstance(texts, Sequence) else None
+    total_chars = None if lengths is None else int(lengths.sum())
     if workers is None and total_chars is not None:
         workers = 1 if total_chars < PARALLEL_MIN_CHARS else _cores()
     batch_chars = BATCH_CHARS
     if workers is not None and workers > 1 and total_chars is not None:
         # At least four batches each, so that none waits long for the last.
         batch_chars = max(1, min(BATCH_CHARS, total_chars // (4 * workers)))
-    batches = _batches(texts, batch_chars)
+    batches = _batches(texts, batch_chars, lengths)
     if workers is None:
         read_ahead, chars = [], 0
         for batch in batches:
