@@ -13,9 +13,9 @@ signatures into memory shared with the parent: on 20 Newsgroups a paragraph
 of 124 bytes has 512 bytes of signature, and sending them back through the
 pipe took a fifth of a two-process run.
 
-Parallelism pays once a corpus has about ``PARALLEL_MIN_CHARS`` characters:
-below that, starting worker processes costs more than it saves. For a stream
-of unknown length, that many characters are read ahead to decide.
+Parallelism pays once a corpus has about ``PARALLEL_MIN_CHARS[kernel]``
+characters: below that, starting worker processes costs more than it saves.
+For a stream of unknown length, that many characters are read ahead to decide.
 """
 
 from __future__ import annotations
@@ -51,7 +51,11 @@ __all__ = ["ParagraphFeatures", "Stages", "NUMPY_STAGES", "stages", "paragraph_f
            "text_signatures", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
 
 BATCH_CHARS = 1 << 21  # characters per task: a few MB of text, many tasks per worker
-PARALLEL_MIN_CHARS = 1 << 23
+# Two processes against one, paragraphs given whole: with numpy, break-even
+# near 2M characters and 1.2x faster from 3M on (Wikipedia, 20 Newsgroups);
+# with numba, whose work per character is 3x smaller, break-even near 12M on
+# those, and 1.4x faster on 11M characters of books, cut into paragraphs.
+PARALLEL_MIN_CHARS = {"numpy": 1 << 21, "numba": 1 << 23}
 
 
 @dataclass(frozen=True)
@@ -270,7 +274,7 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if isinstance(texts, Sequence) else None
     total_chars = None if lengths is None else int(lengths.sum())
     if workers is None and total_chars is not None:
-        workers = 1 if total_chars < PARALLEL_MIN_CHARS else _cores()
+        workers = 1 if total_chars < PARALLEL_MIN_CHARS[config.kernel] else _cores()
     batch_chars = BATCH_CHARS
     if workers is not None and workers > 1 and total_chars is not None:
         # At least four batches each, so that none waits long for the last.
@@ -281,9 +285,9 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
         for batch in batches:
             read_ahead.append(batch)
             chars += sum(map(len, batch))
-            if chars >= PARALLEL_MIN_CHARS:
+            if chars >= PARALLEL_MIN_CHARS[config.kernel]:
                 break
-        workers = _cores() if chars >= PARALLEL_MIN_CHARS else 1
+        workers = _cores() if chars >= PARALLEL_MIN_CHARS[config.kernel] else 1
         batches = chain(read_ahead, batches)
     if workers > 1:
         yield from _in_workers(function, texts, batches, config, workers, out)
