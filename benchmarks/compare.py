@@ -1,8 +1,10 @@
 """Side-by-side benchmark: this library against datasketch, rensa and gaoya, in one run.
 
 For each data set, every system gets the same raw paragraphs. Each timed
-run is a fresh subprocess: a warm-up on the first ``WARMUP`` paragraphs,
-then one run over all of them. Runs go round-robin over the systems,
+run is a fresh subprocess: a warm-up on ``WARMUP`` paragraphs spread over the
+data set (so that it meets every kind of text the run will, e.g. the first
+non-ASCII one, and one-time set-up stays out of the timing), then one run
+over all of them. Runs go round-robin over the systems,
 ``--repeats`` rounds, and the median is reported with the largest peak RSS
 (of the process, and of its largest worker process if it has any).
 "signatures" is text -> MinHash signatures; "clusters" is text -> duplicate
@@ -93,7 +95,7 @@ def worker(system: str, task: str, data: Path, output: Path, repeats: int) -> No
 
     texts = pickle.loads(data.read_bytes())
     run = (lambda t: __import__("dedup").find_duplicates(t)) if system == "scale" else SYSTEMS[system][task]
-    run(texts[:WARMUP])
+    run(texts[:: max(1, len(texts) // WARMUP)])
     times, result = [], None
     for _ in range(repeats):
         start = time.perf_counter()
