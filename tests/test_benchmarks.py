@@ -27,3 +27,16 @@ def test_compare_smoke_run_writes_a_table_and_a_plot(tmp_path):
     assert len(ours) == 8 and all(line.rstrip(" |").endswith("1.0000") for line in ours)
     assert all("| gaoya |" in body for body in clusters)
     assert (tmp_path / "compare.png").stat().st_size > 10_000
+
+
+def test_stage_timings_cover_each_stage_of_a_real_run():
+    from benchmarks.stages import COLUMNS, stage_seconds
+
+    texts = [f"paragraph {i} with some words that repeat here and there" for i in range(300)] * 2
+    seconds = stage_seconds(texts, "numpy", repeats=1)
+    assert set(seconds) == set(COLUMNS)
+    # Every wrapped stage ran, and the stages of the batch and the search fit inside the whole call.
+    assert all(seconds[name] > 0 for name in COLUMNS)
+    batch = sum(seconds[name] for name in ("segment", "normalized", "_fingerprints", "shingle_sets", "signatures",
+                                           "band_keys"))
+    assert batch + seconds["_search"] <= seconds["total"]
