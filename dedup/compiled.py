@@ -312,7 +312,8 @@ def _folded_table(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
 @cache
 def _byte_map(casefold: bool, fold_punctuation: bool) -> np.ndarray:
     """The numpy path's ASCII translation as an array."""
-    return np.frombuffer(_ascii_translation(casefold, fold_punctuation)[:128], dtype=np.uint8).copy()  # writable
+    # A copy, writable: numba types a read-only array apart, and would compile the kernels again for it.
+    return np.frombuffer(_ascii_translation(casefold, fold_punctuation)[:128], dtype=np.uint8).copy()
 
 
 def _token_buffer(offsets: np.ndarray) -> np.ndarray:
