@@ -230,7 +230,8 @@ def _whole_texts(texts: Sequence[str]) -> Paragraphs:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     filled = np.flatnonzero(lengths)
     first, last = np.zeros(len(texts), np.uint32), np.zeros(len(texts), np.uint32)
-    # Only the end characters are read: encoding whole texts cost 4-6x more.
+    # Only the end characters are encoded: encoding whole texts measured 1.4x
+    # slower, and 4x on a process's first call (fresh memory for 4 bytes a character).
     first[filled] = _code_points("".join([text[:1] for text in texts]))
     last[filled] = _code_points("".join([text[-1:] for text in texts]))
     start, end = np.zeros(len(texts), dtype=np.int64), lengths.copy()
