@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-__all__ = ["run_starts", "key_order", "first_occurrences", "offsets_of", "gather_positions", "gathered"]
+__all__ = ["run_starts", "key_order", "first_occurrences", "offsets_of", "text_offsets", "gather_positions",
+           "gathered"]
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -73,6 +76,15 @@ def offsets_of(lengths: np.ndarray) -> np.ndarray:
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return offsets
+
+
+def text_offsets(texts: Sequence[str]) -> np.ndarray:
+    """:func:`offsets_of` the lengths of ``texts``: where each begins when they are joined.
+
+    >>> text_offsets(["ab", "", "cde"]).tolist()
+    [0, 2, 2, 5]
+    """
+    return offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
 
 
 def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -270,11 +270,11 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
     results themselves (``out[first position:][:len(batch)]``); they return
     ``None`` instead. Otherwise results come back through a pipe.
     """
-    workers = config.n_jobs
+    workers, min_chars = config.n_jobs, PARALLEL_MIN_CHARS[config.kernel]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if isinstance(texts, Sequence) else None
     total_chars = None if lengths is None else int(lengths.sum())
     if workers is None and total_chars is not None:
-        workers = 1 if total_chars < PARALLEL_MIN_CHARS[config.kernel] else _cores()
+        workers = 1 if total_chars < min_chars else _cores()
     batch_chars = BATCH_CHARS
     if workers is not None and workers > 1 and total_chars is not None:
         # At least four batches each, so that none waits long for the last.
@@ -285,9 +285,9 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
         for batch in batches:
             read_ahead.append(batch)
             chars += sum(map(len, batch))
-            if chars >= PARALLEL_MIN_CHARS[config.kernel]:
+            if chars >= min_chars:
                 break
-        workers = _cores() if chars >= PARALLEL_MIN_CHARS[config.kernel] else 1
+        workers = _cores() if chars >= min_chars else 1
         batches = chain(read_ahead, batches)
     if workers > 1:
         yield from _in_workers(function, texts, batches, config, workers, out)

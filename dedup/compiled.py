@@ -36,7 +36,7 @@ from functools import cache
 import numba
 import numpy as np
 
-from .arrays import offsets_of
+from .arrays import text_offsets
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
@@ -378,7 +378,7 @@ def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarra
 def ascii_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     """Signatures of raw ASCII ``texts`` in word mode, each taken whole (a transposed view)."""
     a, b = permutations(config.num_perm, config.seed)
-    offsets = offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    offsets = text_offsets(texts)
     data = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
     out = np.empty((config.num_perm, len(texts)), dtype=np.uint32)
     _ascii_signatures(data, offsets, config.ngram_size, a, b, _byte_map(config.casefold, config.fold_punctuation),

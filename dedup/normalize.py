@@ -32,7 +32,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import gathered, offsets_of
+from .arrays import gathered, offsets_of, text_offsets
 from .hashing import fingerprints128
 from .segment import IS_SPACE
 
@@ -62,7 +62,7 @@ class NormalizedTexts:
         joined = "".join(texts)
         units = (np.frombuffer(joined.encode("ascii"), dtype=np.uint8) if joined.isascii()
                  else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
-        return NormalizedTexts(units, offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))))
+        return NormalizedTexts(units, text_offsets(texts))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -180,14 +180,14 @@ def normalized_texts(
     texts = texts if isinstance(texts, list) else list(texts)
     is_ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
     ascii = [text for text, flag in zip(texts, is_ascii) if flag]
-    table = _ascii_translation(casefold, fold_punctuation)
-    narrow = _collapsed(np.frombuffer("".join(ascii).encode("ascii").translate(table), dtype=np.uint8), _offsets(ascii))
+    translated = "".join(ascii).encode("ascii").translate(_ascii_translation(casefold, fold_punctuation))
+    narrow = _collapsed(np.frombuffer(translated, dtype=np.uint8), text_offsets(ascii))
     if len(narrow) == len(texts):
         return narrow
     composed = unicode_normalized([text for text, flag in zip(texts, is_ascii) if not flag], unicode_form)
     composed = [text.casefold() for text in composed] if casefold else composed
     code_points = np.frombuffer("".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    units, offsets = _code_point_table(casefold, fold_punctuation)[code_points], _offsets(composed)
+    units, offsets = _code_point_table(casefold, fold_punctuation)[code_points], text_offsets(composed)
     kept = units != _DELETED
     if not kept.all():
         offsets = np.searchsorted(np.flatnonzero(kept), offsets)
@@ -199,10 +199,6 @@ def normalized_texts(
     from_narrow = np.repeat(is_ascii, lengths)
     units[from_narrow], units[~from_narrow] = narrow.units, wide.units
     return NormalizedTexts(units, offsets_of(lengths))
-
-
-def _offsets(texts: list[str]) -> np.ndarray:
-    return offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
 
 
 def _collapsed(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
