@@ -25,7 +25,8 @@ import dedup.pipeline
 from benchmarks.compare import WARMUP, news_paragraphs, planted_wikipedia
 from dedup import DedupConfig, find_duplicates
 
-# The kernel's stages, then the functions around them, in the order they run.
+# The functions timed: the kernel's stages (fields of dedup.batch.Stages), and
+# those dedup.batch calls around them; COLUMNS lists them in the order they run.
 KERNEL_STAGES = ("normalized", "shingle_sets", "signatures", "jaccard")
 BATCH_STAGES = ("segment", "_fingerprints", "band_keys")
 COLUMNS = ("segment", "normalized", "_fingerprints", "shingle_sets", "signatures", "band_keys", "_search",
