@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["run_starts", "key_order", "first_occurrences", "offsets_of", "text_offsets", "gather_positions",
-           "gathered"]
+__all__ = ["run_starts", "key_order", "first_occurrences", "offsets_of", "text_offsets", "code_points",
+           "gather_positions", "gathered"]
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -85,6 +85,15 @@ def text_offsets(texts: Sequence[str]) -> np.ndarray:
     [0, 2, 2, 5]
     """
     return offsets_of(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text``, uint32 (lone surrogates included).
+
+    >>> code_points("aé").tolist()
+    [97, 233]
+    """
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from functools import cache
 import numba
 import numpy as np
 
-from .arrays import text_offsets
+from .arrays import code_points, text_offsets
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
@@ -293,8 +293,7 @@ def _folded_table(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
         block = every[start : start + 4096].tobytes().decode("utf-32-le", "surrogatepass")
         folding = block.casefold()
         if len(folding) == len(block):
-            folded[start : start + len(block)] = table[np.frombuffer(folding.encode("utf-32-le", "surrogatepass"),
-                                                                     dtype=np.uint32)]
+            folded[start : start + len(block)] = table[code_points(folding)]
             continue
         for c, character in enumerate(block, start):
             folding = character.casefold()

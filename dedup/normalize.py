@@ -32,7 +32,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import gathered, offsets_of, text_offsets
+from .arrays import code_points, gathered, offsets_of, text_offsets
 from .hashing import fingerprints128
 from .segment import IS_SPACE
 
@@ -61,7 +61,7 @@ class NormalizedTexts:
     def of(texts: Sequence[str]) -> NormalizedTexts:
         joined = "".join(texts)
         units = (np.frombuffer(joined.encode("ascii"), dtype=np.uint8) if joined.isascii()
-                 else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+                 else code_points(joined))
         return NormalizedTexts(units, text_offsets(texts))
 
     def __len__(self) -> int:
@@ -186,8 +186,8 @@ def normalized_texts(
         return narrow
     composed = unicode_normalized([text for text, flag in zip(texts, is_ascii) if not flag], unicode_form)
     composed = [text.casefold() for text in composed] if casefold else composed
-    code_points = np.frombuffer("".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    units, offsets = _code_point_table(casefold, fold_punctuation)[code_points], text_offsets(composed)
+    units = _code_point_table(casefold, fold_punctuation)[code_points("".join(composed))]
+    offsets = text_offsets(composed)
     kept = units != _DELETED
     if not kept.all():
         offsets = np.searchsorted(np.flatnonzero(kept), offsets)
