@@ -36,7 +36,8 @@ from .arrays import code_points, gathered, offsets_of, text_offsets
 from .hashing import fingerprints128
 from .segment import IS_SPACE
 
-__all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized"]
+__all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized",
+           "collapsed_spaces"]
 
 _DELETED = np.uint32(0xFFFFFFFF)  # not a code point
 
@@ -174,14 +175,14 @@ def normalized_texts(
     folding is in the table) and stay bytes; the others go through
     ``unicodedata`` and ``str.casefold`` in Python. Steps 3 and 4 are then one
     table lookup over all code units, and step 5 array operations
-    (:func:`_collapsed`): measured 1.7x faster on Wikipedia, and 1.8x on 20
+    (:func:`collapsed_spaces`): measured 1.7x faster on Wikipedia, and 1.8x on 20
     Newsgroups, than splitting and joining each text.
     """
     texts = texts if isinstance(texts, list) else list(texts)
     is_ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
     ascii = [text for text, flag in zip(texts, is_ascii) if flag]
     translated = "".join(ascii).encode("ascii").translate(_ascii_translation(casefold, fold_punctuation))
-    narrow = _collapsed(np.frombuffer(translated, dtype=np.uint8), text_offsets(ascii))
+    narrow = collapsed_spaces(np.frombuffer(translated, dtype=np.uint8), text_offsets(ascii))
     if len(narrow) == len(texts):
         return narrow
     composed = unicode_normalized([text for text, flag in zip(texts, is_ascii) if not flag], unicode_form)
@@ -192,7 +193,7 @@ def normalized_texts(
     if not kept.all():
         offsets = np.searchsorted(np.flatnonzero(kept), offsets)
         units = units[kept]
-    wide = _collapsed(units, offsets)
+    wide = collapsed_spaces(units, offsets)
     lengths = np.empty(len(texts), dtype=np.int64)
     lengths[is_ascii], lengths[~is_ascii] = narrow.lengths, wide.lengths
     units = np.empty(lengths.sum(), dtype=np.uint32)
@@ -201,7 +202,7 @@ def normalized_texts(
     return NormalizedTexts(units, offsets_of(lengths))
 
 
-def _collapsed(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
+def collapsed_spaces(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
     """Step 5 on texts whose whitespace is ``" "`` already: runs of spaces as
     one, ends stripped."""
     space = units == ord(" ")

@@ -45,7 +45,7 @@ import numpy as np
 
 from .arrays import gathered, offsets_of
 from .hashing import combine_columns, fmix64
-from .normalize import NormalizedTexts
+from .normalize import NormalizedTexts, collapsed_spaces
 from .segment import IS_SPACE
 
 __all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "shingle_sets"]
@@ -146,28 +146,73 @@ def _powers(base: np.uint64, count: int, block: int = 1024) -> np.ndarray:
         return (np.cumprod(steps, dtype=np.uint64)[:, None] * within[None, :]).ravel()[:count]
 
 
-def _token_bounds(code_points: np.ndarray, offsets: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end positions of every token of the texts ``code_points[offsets[i]:offsets[i+1]]``."""
-    if unit == "char":
-        starts = np.arange(len(code_points), dtype=np.int64)
-        return starts, starts + 1
-    kind = _BMP_KIND[np.minimum(code_points, np.uint32(0xFFFF))]
-    if len(code_points) and code_points.max() > 0xFFFF:
-        astral = code_points > 0xFFFF
-        kind[astral] = _TOKEN
+def _kinds(code_points: np.ndarray) -> np.ndarray:
+    """What each code point is to the tokenizer: ``_TOKEN``, ``_SPACE`` or ``_ALONE``."""
+    kinds = _BMP_KIND[np.minimum(code_points, np.uint32(0xFFFF))]
+    astral = np.flatnonzero(code_points > 0xFFFF)
+    if len(astral):
+        values, alone = code_points[astral], np.zeros(len(astral), dtype=bool)
         for lo, hi in SCRIPTIO_CONTINUA:
-            kind[astral & (code_points >= lo) & (code_points <= hi)] = _ALONE
-    in_token, alone = kind != _SPACE, kind == _ALONE
-    # No word runs on from one text into the next.
-    before = np.concatenate([[False], in_token[:-1]])
-    before[offsets[:-1][offsets[:-1] < len(code_points)]] = False
-    after = np.concatenate([in_token[1:], [False]])
-    after[offsets[1:][offsets[1:] > 0] - 1] = False
-    alone_before = np.concatenate([[False], alone[:-1]])
-    alone_after = np.concatenate([alone[1:], [False]])
-    starts = np.flatnonzero(in_token & (~before | alone | alone_before))
-    ends = np.flatnonzero(in_token & (~after | alone | alone_after)) + 1
-    return starts, ends
+            alone |= (values >= lo) & (values <= hi)
+        kinds[astral] = np.where(alone, _ALONE, _TOKEN)
+    return kinds
+
+
+def _word_bounds(code_points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Start and end positions of the words of texts whose whitespace is all
+    single ``" "`` between tokens, as normalisation leaves it; ``None`` if some
+    text's is not.
+
+    Such texts are cut at their spaces, and at the characters that are tokens
+    alone, found among the few code points from U+0080 up: only those and the
+    spaces are looked at, not every character's kind. The shingle stage
+    measured 1.5x faster so, on 20 Newsgroups and on Wikipedia.
+    """
+    low = np.flatnonzero(code_points <= ord(" "))
+    spaces = low[_BMP_KIND[code_points[low]] == _SPACE]
+    nonempty = offsets[1:] > offsets[:-1]
+    text_starts, text_ends = offsets[:-1][nonempty], offsets[1:][nonempty]
+    alone = np.empty(0, dtype=np.int64)
+    if code_points.dtype != np.uint8:
+        high = np.flatnonzero(code_points >= 0x80)
+        kinds = _kinds(code_points[high])
+        if (kinds == _SPACE).any():
+            return None
+        alone = high[kinds == _ALONE]
+    if ((code_points[spaces] != ord(" ")).any() or (np.diff(spaces) == 1).any()
+            or (code_points[text_starts] == ord(" ")).any() or (code_points[text_ends - 1] == ord(" ")).any()):
+        return None
+    starts = np.insert(spaces + 1, np.searchsorted(spaces, text_starts), text_starts)
+    ends = np.insert(spaces, np.searchsorted(spaces, text_ends), text_ends)
+    if not len(alone):
+        return starts, ends
+    # A character alone is a token by itself: where its word runs on before
+    # or after it, a token also ends just before it or starts just after it.
+    ends_before = alone[~_found(starts, alone)]
+    starts_after = alone[~_found(ends, alone + 1)] + 1
+    return (_merged(starts, np.concatenate([alone, starts_after])),
+            _merged(ends, np.concatenate([alone + 1, ends_before])))
+
+
+def _found(positions: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ascending ``positions``."""
+    at = np.minimum(np.searchsorted(positions, values), max(len(positions) - 1, 0))
+    return (positions[at] == values) if len(positions) else np.zeros(len(values), dtype=bool)
+
+
+def _merged(positions: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """The sorted union of ascending ``positions`` and ``more`` (few, in any order)."""
+    more = np.unique(more)
+    more = more[~_found(positions, more)]
+    return np.insert(positions, np.searchsorted(positions, more), more)
+
+
+def _single_spaced(code_points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts with each run of whitespace as one ``" "`` and their ends
+    stripped: the same words, in the form :func:`_word_bounds` reads."""
+    spaced = np.where(_kinds(code_points) == _SPACE, code_points.dtype.type(ord(" ")), code_points)
+    texts = collapsed_spaces(spaced, offsets)
+    return texts.units, texts.offsets
 
 
 @cache
@@ -184,9 +229,13 @@ def _token_hashes(code_points: np.ndarray, starts: np.ndarray, ends: np.ndarray)
     else:
         powers, inverse_powers = _powers(_BASE, count), _powers(_BASE_INVERSE, count)
     with np.errstate(over="ignore"):
-        weighted = (code_points + np.uint64(1)) * inverse_powers
-        prefix = np.zeros(count + 1, dtype=np.uint64)
-        np.cumsum(weighted, out=prefix[1:])
+        # In place in one buffer: each fresh 8-byte-per-character temporary cost
+        # about as much as the arithmetic done in it.
+        prefix = np.empty(count + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.add(code_points, np.uint64(1), out=prefix[1:], dtype=np.uint64)
+        np.multiply(prefix[1:], inverse_powers, out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
         return fmix64(powers[ends - 1] * (prefix[ends] - prefix[starts]))
 
 
@@ -207,25 +256,42 @@ def shingle_sets(normalized_texts: NormalizedTexts | Sequence[str], unit: str, n
                                     for a, b in zip(bounds[:-1], bounds[1:])])
 
 
-def _shingle_kernel(units: np.ndarray, offsets: np.ndarray, unit: str, n: int) -> ShingleSets:
-    lengths = np.diff(offsets)
-    count = len(lengths)
-    paragraph_of = np.repeat(np.arange(count, dtype=np.int64), lengths)
-    starts, ends = _token_bounds(units, offsets, unit)
-    token_hashes = _token_hashes(units, starts, ends)
-    token_paragraph = paragraph_of[starts]
-    counts = np.bincount(token_paragraph, minlength=count).astype(np.int64)
-    first_token = np.cumsum(counts) - counts
-    shingle_counts = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
-    offsets = offsets_of(shingle_counts)
-    values = np.empty(offsets[-1], dtype=np.uint64)
+def _token_bounds(units: np.ndarray, offsets: np.ndarray, unit: str) -> tuple[np.ndarray, ...]:
+    """The texts ``units[offsets[i]:offsets[i+1]]``, single-spaced if they were
+    not, and the start and end positions of their tokens in them."""
+    if unit == "char":
+        starts = np.arange(len(units), dtype=np.int64)
+        return units, offsets, starts, starts + 1
+    bounds = _word_bounds(units, offsets)
+    if bounds is None:
+        units, offsets = _single_spaced(units, offsets)
+        bounds = _word_bounds(units, offsets)
+    return units, offsets, *bounds
 
+
+def _shingle_kernel(units: np.ndarray, offsets: np.ndarray, unit: str, n: int) -> ShingleSets:
+    units, offsets, starts, ends = _token_bounds(units, offsets, unit)
+    token_hashes = _token_hashes(units, starts, ends)
+    counts = np.diff(np.searchsorted(starts, offsets))
+    first_token = offsets_of(counts)[:-1]
+    offsets = offsets_of(np.where(counts >= n, counts - n + 1, np.minimum(counts, 1)))
     windows = len(token_hashes) - n + 1
+    values = np.empty(offsets[-1], dtype=np.uint64)
     if windows > 0:
-        rank = np.arange(windows) - first_token[token_paragraph[:windows]]
-        inside = rank + n <= counts[token_paragraph[:windows]]
+        # Windows in token order are the shingles in set order, but for those
+        # that run past their paragraph's last token.
+        inside = np.ones(windows, dtype=bool)
+        for j in range(1, n):
+            cut = first_token + counts - j
+            inside[cut[(cut >= first_token) & (cut < windows)]] = False
         full = combine_columns([token_hashes[j : j + windows][inside] for j in range(n)])
-        values[offsets[token_paragraph[:windows][inside]] + rank[inside]] = full
+        short = np.flatnonzero((counts > 0) & (counts < n))
+        if len(short):
+            slots = np.ones(len(values), dtype=bool)
+            slots[offsets[short]] = False
+            values[slots] = full
+        else:
+            values = full
     for width in range(1, n):
         short = np.flatnonzero(counts == width)
         if len(short):

@@ -2,6 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dedup.normalize import NormalizedTexts, normalized_texts
 from dedup.reference import reference_shingles, reference_tokens
 from dedup.shingle import shingle_sets
 
@@ -30,9 +31,16 @@ def test_ngrams_are_order_sensitive_and_tokens_are_not_confused():
 
 
 unicode_text = st.text(alphabet=st.characters(blacklist_categories=()), max_size=80)
-word_text = st.lists(st.sampled_from(["a", "b", "c", "东", "京", "x y", "ß", "\ud83d", "\u3000", "\x1c"]),
+word_text = st.lists(st.sampled_from(["a", "b", "c", "东", "京", "x y", "ß", "\ud83d", "\u3000", "\x1c", ""]),
                      max_size=30).map(" ".join)
-any_text = st.one_of(unicode_text, word_text)
+# Only plain spaces, but runs of them and spaces at either end.
+spaced_text = st.lists(st.sampled_from(["a", "东", "", "ab"]), max_size=10).map(" ".join)
+any_text = st.one_of(unicode_text, word_text, spaced_text)
+# Texts as normalisation leaves them: words of anything but whitespace, one space apart.
+word = st.text(st.one_of(st.characters(blacklist_categories=()).filter(lambda c: not c.isspace()),
+                         st.sampled_from(["东", "ภ", "\U00020000", "\U0001F600", "\ud83d", "\x00", "a"])),
+               min_size=1, max_size=6)
+single_spaced_text = st.lists(word, max_size=12).map(" ".join)
 
 
 @given(st.lists(any_text, max_size=8), st.sampled_from(["word", "char"]), st.integers(1, 6))
@@ -44,6 +52,35 @@ def test_batch_kernel_matches_the_python_reference(texts, unit, n):
         assert sets.token_counts[i] == len(reference_tokens(text, unit))
         tokens = len(reference_tokens(text, unit))
         assert sets.sizes[i] == (tokens - n + 1 if tokens >= n else min(tokens, 1))
+
+
+def test_spaces_in_runs_or_at_either_end_make_no_tokens():
+    # One fault a batch: a batch is single-spaced or not as a whole.
+    for texts, counts in [(["a ", "b"], [1, 1]), (["a", " b"], [1, 1]), (["a  b"], [2]), (["a\t", "b"], [1, 1]),
+                          (["a b", "c"], [2, 1])]:
+        sets = shingle_sets(texts, "word", 2)
+        assert sets.token_counts.tolist() == counts
+        assert [set(sets[i].tolist()) for i in range(len(texts))] == [reference_shingles(t, "word", 2) for t in texts]
+
+
+@given(st.lists(single_spaced_text, max_size=8), st.integers(1, 4))
+def test_single_spaced_texts_are_cut_without_classifying_every_character(texts, n):
+    import dedup.shingle as shingle_module
+
+    batch = NormalizedTexts.of(texts)
+    assert shingle_module._word_bounds(batch.units, batch.offsets) is not None
+    sets = shingle_sets(batch, "word", n)
+    for i, text in enumerate(texts):
+        assert set(sets[i].tolist()) == reference_shingles(text, "word", n)
+        assert sets.token_counts[i] == len(reference_tokens(text, "word"))
+
+
+@given(st.lists(any_text, max_size=8))
+def test_normalised_texts_take_the_single_spaced_path(texts):
+    import dedup.shingle as shingle_module
+
+    batch = normalized_texts(texts)
+    assert shingle_module._word_bounds(batch.units, batch.offsets) is not None
 
 
 @given(st.lists(any_text, max_size=8), st.integers(1, 4))
