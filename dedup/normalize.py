@@ -24,11 +24,13 @@ Example
 
 from __future__ import annotations
 
+import operator
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress, repeat
 
 import numpy as np
 
@@ -136,11 +138,12 @@ def unicode_normalized(texts: Iterable[str], form: str | None) -> list[str]:
     Wikipedia's non-ASCII paragraphs this measured 3x faster than normalising
     each.
     """
+    texts = list(texts) if form not in ("NFKC", "NFKD") else list(map(str.replace, texts, repeat("\xa0"), repeat(" ")))
     if form is None:
-        return list(texts)
-    if form in ("NFKC", "NFKD"):
-        texts = (text.replace("\xa0", " ") for text in texts)
-    return [text if unicodedata.is_normalized(form, text) else unicodedata.normalize(form, text) for text in texts]
+        return texts
+    for i in compress(range(len(texts)), map(operator.not_, map(unicodedata.is_normalized, repeat(form), texts))):
+        texts[i] = unicodedata.normalize(form, texts[i])
+    return texts
 
 
 def normalize(
@@ -179,27 +182,43 @@ def normalized_texts(
     Newsgroups, than splitting and joining each text.
     """
     texts = texts if isinstance(texts, list) else list(texts)
-    is_ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
-    ascii = [text for text, flag in zip(texts, is_ascii) if flag]
+    is_ascii = list(map(str.isascii, texts))
+    ascii = list(compress(texts, is_ascii))
     translated = "".join(ascii).encode("ascii").translate(_ascii_translation(casefold, fold_punctuation))
     narrow = collapsed_spaces(np.frombuffer(translated, dtype=np.uint8), text_offsets(ascii))
     if len(narrow) == len(texts):
         return narrow
-    composed = unicode_normalized([text for text, flag in zip(texts, is_ascii) if not flag], unicode_form)
-    composed = [text.casefold() for text in composed] if casefold else composed
+    composed = unicode_normalized(compress(texts, map(operator.not_, is_ascii)), unicode_form)
+    composed = list(map(str.casefold, composed)) if casefold else composed
     units = _code_point_table(casefold, fold_punctuation)[code_points("".join(composed))]
     offsets = text_offsets(composed)
     kept = units != _DELETED
     if not kept.all():
         offsets = np.searchsorted(np.flatnonzero(kept), offsets)
         units = units[kept]
-    wide = collapsed_spaces(units, offsets)
-    lengths = np.empty(len(texts), dtype=np.int64)
-    lengths[is_ascii], lengths[~is_ascii] = narrow.lengths, wide.lengths
-    units = np.empty(lengths.sum(), dtype=np.uint32)
-    from_narrow = np.repeat(is_ascii, lengths)
-    units[from_narrow], units[~from_narrow] = narrow.units, wide.units
-    return NormalizedTexts(units, offsets_of(lengths))
+    return _interleaved(narrow, collapsed_spaces(units, offsets), np.array(is_ascii, dtype=bool))
+
+
+def _interleaved(narrow: NormalizedTexts, wide: NormalizedTexts, from_narrow: np.ndarray) -> NormalizedTexts:
+    """The texts of ``narrow`` and ``wide`` in one batch, text ``i`` the next
+    of ``narrow`` if ``from_narrow[i]``, else the next of ``wide``.
+
+    Each run of consecutive texts from one side is copied as one slice: a
+    mask over every code unit cost a quarter of the stage on 20 Newsgroups.
+    """
+    lengths = np.empty(len(from_narrow), dtype=np.int64)
+    lengths[from_narrow], lengths[~from_narrow] = narrow.lengths, wide.lengths
+    runs = np.flatnonzero(np.diff(from_narrow, prepend=~from_narrow[:1], append=~from_narrow[-1:]))
+    first, last = runs[:-1], runs[1:]
+    pieces = [None] * len(first)
+    for side, is_side in ((narrow, from_narrow), (wide, ~from_narrow)):
+        before = offsets_of(is_side)  # the side's texts before each text
+        mine = is_side[first]
+        units_first = side.offsets[before[first[mine]]].tolist()
+        units_last = side.offsets[before[last[mine]]].tolist()
+        for k, a, b in zip(np.flatnonzero(mine).tolist(), units_first, units_last):
+            pieces[k] = side.units[a:b]
+    return NormalizedTexts(np.concatenate(pieces, dtype=np.uint32), offsets_of(lengths))
 
 
 def collapsed_spaces(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
@@ -217,9 +236,8 @@ def collapsed_spaces(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
     # A run that ends its text has left one space, now the text's last unit.
     filled = np.flatnonzero(kept_offsets[1:] > kept_offsets[:-1])
     trailing = filled[space[positions[kept_offsets[filled + 1] - 1]]]
-    if not len(trailing):
-        return NormalizedTexts(units[positions], kept_offsets)
     keep[positions[kept_offsets[trailing + 1] - 1]] = False
     removed = np.zeros(len(offsets), dtype=np.int64)
     removed[trailing + 1] = 1
-    return NormalizedTexts(units.compress(keep), kept_offsets - np.cumsum(removed))
+    # A boolean index, not ``compress`` or the positions: measured 2x faster.
+    return NormalizedTexts(units[keep], kept_offsets - np.cumsum(removed))
