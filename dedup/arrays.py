@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["run_starts", "key_order", "first_occurrences", "offsets_of", "text_offsets", "code_points",
-           "gather_positions", "gathered"]
+__all__ = ["run_starts", "key_order", "first_occurrences", "found_in", "sorted_unique", "offsets_of", "text_offsets",
+           "code_points", "gather_positions", "gathered"]
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -65,6 +65,29 @@ def first_occurrences(fingerprints: np.ndarray) -> np.ndarray:
     # Rows are ascending within a run of equal fingerprints, so each begins at its smallest.
     first[order] = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
     return first
+
+
+def found_in(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` occurs in the ascending array ``ascending``.
+
+    >>> found_in(np.array([2, 5, 9]), np.array([9, 1, 5, 10])).tolist()
+    [True, False, True, False]
+    """
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
+    return ascending[at] == values
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, ascending: ``np.unique`` by one ``np.sort``
+    (measured 10x faster on 13k int64, where numpy 2.4's ``unique`` hashes).
+
+    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    ascending = np.sort(values)
+    return ascending[run_starts(ascending)]
 
 
 def offsets_of(lengths: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import first_occurrences
+from .arrays import first_occurrences, found_in, sorted_unique
 from .batch import ParagraphFeatures, paragraph_features, row_shingles, stages, text_signatures
 from .cluster import components
 from .config import DedupConfig
@@ -150,7 +150,7 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     unique = first[fuzzy_rows] == fuzzy_rows  # exact copies never reach LSH
     bucket, member = buckets(features.band_keys[unique])
     member = fuzzy_rows[unique][member]
-    candidates = np.unique(member)
+    candidates = sorted_unique(member)
     sets = shingles(candidates)
     jaccard = stages(config).jaccard
     left, right, edge_similarity = verified_pairs(sets, bucket, np.searchsorted(candidates, member),
@@ -167,7 +167,7 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     # computed: their text and representative are both first occurrences joined
     # by verified edges, so both are candidates.
     edge_keys, near_keys = left * rows + right, representative[near] * rows + first[near]  # edges ascend
-    direct = np.isin(near_keys, edge_keys)
+    direct = found_in(edge_keys, near_keys)
     similarity[near[direct]] = edge_similarity[np.searchsorted(edge_keys, near_keys[direct])]
     linked = near[~direct]
     similarity[linked] = jaccard(sets, np.searchsorted(candidates, first[linked]),

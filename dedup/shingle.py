@@ -43,7 +43,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import gathered, offsets_of
+from .arrays import found_in, gathered, offsets_of, sorted_unique
 from .hashing import combine_columns, fmix64
 from .normalize import NormalizedTexts, collapsed_spaces
 from .segment import IS_SPACE
@@ -188,22 +188,16 @@ def _word_bounds(code_points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarr
         return starts, ends
     # A character alone is a token by itself: where its word runs on before
     # or after it, a token also ends just before it or starts just after it.
-    ends_before = alone[~_found(starts, alone)]
-    starts_after = alone[~_found(ends, alone + 1)] + 1
+    ends_before = alone[~found_in(starts, alone)]
+    starts_after = alone[~found_in(ends, alone + 1)] + 1
     return (_merged(starts, np.concatenate([alone, starts_after])),
             _merged(ends, np.concatenate([alone + 1, ends_before])))
 
 
-def _found(positions: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Whether each of ``values`` is in ascending ``positions``."""
-    at = np.minimum(np.searchsorted(positions, values), max(len(positions) - 1, 0))
-    return (positions[at] == values) if len(positions) else np.zeros(len(values), dtype=bool)
-
-
 def _merged(positions: np.ndarray, more: np.ndarray) -> np.ndarray:
     """The sorted union of ascending ``positions`` and ``more`` (few, in any order)."""
-    more = np.unique(more)
-    more = more[~_found(positions, more)]
+    more = sorted_unique(more)
+    more = more[~found_in(positions, more)]
     return np.insert(positions, np.searchsorted(positions, more), more)
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .arrays import gather_positions, run_starts
+from .arrays import found_in, gather_positions, run_starts, sorted_unique
 from .lsh import star_pairs
 from .shingle import ShingleSets
 
@@ -108,7 +108,8 @@ def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, th
             break
         centre, other = star_pairs(bucket, member)
         keys = np.minimum(centre, other) * n + np.maximum(centre, other)
-        new_keys = np.setdiff1d(keys, checked_keys)
+        new_keys = sorted_unique(keys)
+        new_keys = new_keys[~found_in(checked_keys, new_keys)]
         new_similarity = similarity(sets, new_keys // n, new_keys % n)
         checked_keys = np.concatenate([checked_keys, new_keys])
         order = np.argsort(checked_keys, kind="stable")
@@ -119,8 +120,8 @@ def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, th
         stay = ~run_starts(bucket)
         stay[stay] = ~passed
         bucket, member = bucket[stay], member[stay]
-        _, inverse, counts = np.unique(bucket, return_inverse=True, return_counts=True)
-        shared = counts[inverse] >= 2
+        run = np.cumsum(run_starts(bucket)) - 1  # buckets stay grouped
+        shared = np.bincount(run)[run] >= 2
         bucket, member = bucket[shared], member[shared]
     ok = checked_similarity >= threshold
     return checked_keys[ok] // n, checked_keys[ok] % n, checked_similarity[ok]
