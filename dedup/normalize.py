@@ -138,9 +138,11 @@ def unicode_normalized(texts: Iterable[str], form: str | None) -> list[str]:
     Wikipedia's non-ASCII paragraphs this measured 3x faster than normalising
     each.
     """
-    texts = list(texts) if form not in ("NFKC", "NFKD") else list(map(str.replace, texts, repeat("\xa0"), repeat(" ")))
+    texts = list(texts)
     if form is None:
         return texts
+    if form in ("NFKC", "NFKD"):
+        texts = list(map(str.replace, texts, repeat("\xa0"), repeat(" ")))
     for i in compress(range(len(texts)), map(operator.not_, map(unicodedata.is_normalized, repeat(form), texts))):
         texts[i] = unicodedata.normalize(form, texts[i])
     return texts
@@ -208,8 +210,8 @@ def _interleaved(narrow: NormalizedTexts, wide: NormalizedTexts, from_narrow: np
     """
     lengths = np.empty(len(from_narrow), dtype=np.int64)
     lengths[from_narrow], lengths[~from_narrow] = narrow.lengths, wide.lengths
-    runs = np.flatnonzero(np.diff(from_narrow, prepend=~from_narrow[:1], append=~from_narrow[-1:]))
-    first, last = runs[:-1], runs[1:]
+    changes = np.flatnonzero(from_narrow[1:] != from_narrow[:-1]) + 1
+    first, last = np.concatenate([[0], changes]), np.concatenate([changes, [len(from_narrow)]])  # of each run
     pieces = [None] * len(first)
     for side, is_side in ((narrow, from_narrow), (wide, ~from_narrow)):
         before = offsets_of(is_side)  # the side's texts before each text
