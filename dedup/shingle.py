@@ -269,25 +269,22 @@ def _shingle_kernel(units: np.ndarray, offsets: np.ndarray, unit: str, n: int) -
     counts = np.diff(np.searchsorted(starts, offsets))
     first_token = offsets_of(counts)[:-1]
     offsets = offsets_of(np.where(counts >= n, counts - n + 1, np.minimum(counts, 1)))
-    windows = len(token_hashes) - n + 1
-    values = np.empty(offsets[-1], dtype=np.uint64)
-    if windows > 0:
-        # Windows in token order are the shingles in set order, but for those
-        # that run past their paragraph's last token.
-        inside = np.ones(windows, dtype=bool)
-        for j in range(1, n):
-            cut = first_token + counts - j
-            inside[cut[(cut >= first_token) & (cut < windows)]] = False
-        full = combine_columns([token_hashes[j : j + windows][inside] for j in range(n)])
-        short = np.flatnonzero((counts > 0) & (counts < n))
-        if len(short):
-            slots = np.ones(len(values), dtype=bool)
-            slots[offsets[short]] = False
-            values[slots] = full
-        else:
-            values = full
-    for width in range(1, n):
-        short = np.flatnonzero(counts == width)
-        if len(short):
-            values[offsets[short]] = combine_columns([token_hashes[first_token[short] + j] for j in range(width)])
+    # Windows in token order are the shingles in set order, but for those that
+    # run past their paragraph's last token.
+    windows = max(len(token_hashes) - n + 1, 0)
+    inside = np.ones(windows, dtype=bool)
+    for j in range(1, n):
+        cut = first_token + counts - j
+        inside[cut[(cut >= first_token) & (cut < windows)]] = False
+    values = combine_columns([token_hashes[j : j + windows][inside] for j in range(n)])
+    short = np.flatnonzero((counts > 0) & (counts < n))
+    if len(short):
+        # A paragraph of fewer than n tokens has one shingle, of all of them.
+        full, values = values, np.empty(offsets[-1], dtype=np.uint64)
+        slots = np.ones(len(values), dtype=bool)
+        slots[offsets[short]] = False
+        values[slots] = full
+        for width in range(1, n):
+            of_width = short[counts[short] == width]
+            values[offsets[of_width]] = combine_columns([token_hashes[first_token[of_width] + j] for j in range(width)])
     return ShingleSets(values=values, offsets=offsets, token_counts=counts)
