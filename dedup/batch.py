@@ -42,7 +42,7 @@ from .arrays import first_occurrences
 from .config import DedupConfig
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
-from .normalize import NormalizedTexts, normalized_texts
+from .normalize import NormalizedTexts, normalized_texts, split_ascii
 from .segment import Paragraphs, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
 from .verify import jaccard
@@ -337,11 +337,11 @@ def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     kernel = stages(config)
     if kernel.ascii_signatures is None or config.shingle != "word":
         return kernel.signatures(_shingle_sets(texts, config), config)
-    ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    flags, ascii, others = split_ascii(texts)
+    is_ascii = np.array(flags, dtype=bool)
     out = np.empty((config.num_perm, len(texts)), dtype=np.uint32).T
-    out[ascii] = kernel.ascii_signatures([text for text, flag in zip(texts, ascii) if flag], config)
-    out[~ascii] = kernel.signatures(_shingle_sets([text for text, flag in zip(texts, ascii) if not flag], config),
-                                    config)
+    out[is_ascii] = kernel.ascii_signatures(ascii, config)
+    out[~is_ascii] = kernel.signatures(_shingle_sets(others, config), config)
     return out
 
 

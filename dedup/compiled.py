@@ -40,7 +40,7 @@ from .arrays import code_points, text_offsets
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
-from .normalize import _DELETED, NormalizedTexts, _ascii_translation, _code_point_table, unicode_normalized
+from .normalize import _DELETED, NormalizedTexts, _ascii_translation, _code_point_table, split_ascii, unicode_normalized
 from .shingle import _ALONE, _BMP_KIND, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 
 __all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures"]
@@ -328,21 +328,20 @@ def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
     Unicode normalisation in Python, where Unicode's tables are. (One
     code-point pass over all texts measured twice as slow on Wikipedia.)
     """
-    ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
-    narrow = NormalizedTexts.of([text for text, flag in zip(texts, ascii) if flag])
+    ascii, narrow_texts, wide_texts = split_ascii(texts)
+    narrow = NormalizedTexts.of(narrow_texts)
     byte_map = _byte_map(config.casefold, config.fold_punctuation)
     if len(narrow) == len(texts):
         out, offsets = np.empty(len(narrow.units) + 1, dtype=np.uint8), np.empty_like(narrow.offsets)
         _normalize(narrow.units, narrow.offsets, byte_map, out, offsets)
         return NormalizedTexts(out[: offsets[-1]], offsets)
-    wide = NormalizedTexts.of(unicode_normalized([text for text, flag in zip(texts, ascii) if not flag],
-                                                 config.unicode_form))
+    wide = NormalizedTexts.of(unicode_normalized(wide_texts, config.unicode_form))
     mapped, expansions = (_folded_table(config.fold_punctuation) if config.casefold
                           else (_code_point_table(False, config.fold_punctuation), _NO_EXPANSIONS))
     out = np.empty(len(narrow.units) + len(wide.units) * expansions.shape[1] + 1, dtype=np.uint32)
     offsets = np.empty(len(texts) + 1, dtype=np.int64)
-    _normalize_mixed(narrow.units, narrow.offsets, byte_map, wide.units, wide.offsets, mapped, expansions, ascii,
-                     out, offsets)
+    _normalize_mixed(narrow.units, narrow.offsets, byte_map, wide.units, wide.offsets, mapped, expansions,
+                     np.array(ascii, dtype=bool), out, offsets)
     return NormalizedTexts(out[: offsets[-1]], offsets)
 
 

@@ -39,7 +39,7 @@ from .hashing import fingerprints128
 from .segment import IS_SPACE
 
 __all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized",
-           "collapsed_spaces"]
+           "collapsed_spaces", "split_ascii"]
 
 _DELETED = np.uint32(0xFFFFFFFF)  # not a code point
 
@@ -184,13 +184,12 @@ def normalized_texts(
     Newsgroups, than splitting and joining each text.
     """
     texts = texts if isinstance(texts, list) else list(texts)
-    is_ascii = list(map(str.isascii, texts))
-    ascii = list(compress(texts, is_ascii))
+    is_ascii, ascii, others = split_ascii(texts)
     translated = "".join(ascii).encode("ascii").translate(_ascii_translation(casefold, fold_punctuation))
     narrow = collapsed_spaces(np.frombuffer(translated, dtype=np.uint8), text_offsets(ascii))
     if len(narrow) == len(texts):
         return narrow
-    composed = unicode_normalized(compress(texts, map(operator.not_, is_ascii)), unicode_form)
+    composed = unicode_normalized(others, unicode_form)
     composed = list(map(str.casefold, composed)) if casefold else composed
     units = _code_point_table(casefold, fold_punctuation)[code_points("".join(composed))]
     offsets = text_offsets(composed)
@@ -199,6 +198,16 @@ def normalized_texts(
         offsets = np.searchsorted(np.flatnonzero(kept), offsets)
         units = units[kept]
     return _interleaved(narrow, collapsed_spaces(units, offsets), np.array(is_ascii, dtype=bool))
+
+
+def split_ascii(texts: Sequence[str]) -> tuple[list[bool], list[str], list[str]]:
+    """Whether each text is ASCII, the ASCII texts and the others, each in order.
+
+    ``itertools.compress`` over Python booleans: a list comprehension over a
+    numpy mask cost 13 ms per 100k texts.
+    """
+    flags = list(map(str.isascii, texts))
+    return flags, list(compress(texts, flags)), list(compress(texts, map(operator.not_, flags)))
 
 
 def _interleaved(narrow: NormalizedTexts, wide: NormalizedTexts, from_narrow: np.ndarray) -> NormalizedTexts:
