@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["run_starts", "key_order", "first_occurrences", "found_in", "sorted_unique", "offsets_of", "text_offsets",
-           "code_points", "gather_positions", "gathered"]
+__all__ = ["run_starts", "key_order", "first_occurrences", "found_in", "sorted_unique", "merged", "offsets_of",
+           "text_offsets", "code_points", "gather_positions", "gathered"]
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -88,6 +88,24 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     """
     ascending = np.sort(values)
     return ascending[run_starts(ascending)]
+
+
+def merged(ascending: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """The ascending union of ascending arrays ``ascending`` and ``more``, which share no value.
+
+    ``np.insert`` does the same in the same way (a mask of where each goes),
+    but measured twice as slow on 45k and 600 int64.
+
+    >>> merged(np.array([1, 4, 6]), np.array([0, 5])).tolist()
+    [0, 1, 4, 5, 6]
+    """
+    at = np.searchsorted(ascending, more) + np.arange(len(more))
+    out = np.empty(len(ascending) + len(more), dtype=np.result_type(ascending, more))
+    from_ascending = np.ones(len(out), dtype=bool)
+    from_ascending[at] = False
+    out[at] = more
+    out[from_ascending] = ascending
+    return out
 
 
 def offsets_of(lengths: np.ndarray) -> np.ndarray:

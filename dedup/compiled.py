@@ -29,18 +29,26 @@ Example
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from functools import cache
 
 import numba
 import numpy as np
 
-from .arrays import code_points, text_offsets
+from .arrays import text_offsets
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
-from .normalize import _DELETED, NormalizedTexts, _ascii_translation, _code_point_table, split_ascii, unicode_normalized
+from .normalize import (
+    _DELETED,
+    _EXPANDED,
+    NormalizedTexts,
+    _ascii_translation,
+    _code_point_table,
+    _folded_table,
+    split_ascii,
+    unicode_normalized,
+)
 from .shingle import _ALONE, _BMP_KIND, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 
 __all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures"]
@@ -51,7 +59,6 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 # The one range of SCRIPTIO_CONTINUA above the Basic Multilingual Plane.
 (_HAN_EXTENSIONS,) = [(lo, hi) for lo, hi in SCRIPTIO_CONTINUA if lo > 0xFFFF]
 _NO_MAP = np.empty(0, dtype=np.uint8)
-_EXPANDED = np.uint32(sys.maxunicode + 1)  # and up: a character that becomes several
 _NO_EXPANSIONS = np.full((1, 1), _DELETED, dtype=np.uint32)
 
 
@@ -277,35 +284,6 @@ def _jaccard(values, offsets, left, right, slots, filled, out):
                 filled[s] = 3
                 shared += 1
         out[k] = shared / union if union else 0.0
-
-
-@cache
-def _folded_table(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_code_point_table` after case folding, which ``str.casefold`` does
-    character by character; the 104 characters whose folding is several point to
-    rows of the second array."""
-    table = _code_point_table(False, fold_punctuation)
-    folded, several = table.copy(), {}
-    every = np.arange(sys.maxunicode + 1, dtype=np.uint32)
-    # Block by block: a block whose folding is as long as itself folds each
-    # character to one (measured 10x faster than one call per character).
-    for start in range(0, len(every), 4096):
-        block = every[start : start + 4096].tobytes().decode("utf-32-le", "surrogatepass")
-        folding = block.casefold()
-        if len(folding) == len(block):
-            folded[start : start + len(block)] = table[code_points(folding)]
-            continue
-        for c, character in enumerate(block, start):
-            folding = character.casefold()
-            if len(folding) == 1:
-                folded[c] = table[ord(folding)]
-            else:
-                several[c] = table[[ord(f) for f in folding]]
-    expansions = np.full((len(several), max(map(len, several.values()))), _DELETED, dtype=np.uint32)
-    for row, (c, expansion) in enumerate(several.items()):
-        folded[c] = _EXPANDED + row
-        expansions[row, : len(expansion)] = expansion
-    return folded, expansions
 
 
 @cache

@@ -43,7 +43,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import found_in, gathered, offsets_of, sorted_unique
+from .arrays import found_in, gathered, merged, offsets_of, sorted_unique
 from .hashing import combine_columns, fmix64
 from .normalize import NormalizedTexts, collapsed_spaces
 from .segment import IS_SPACE
@@ -182,8 +182,7 @@ def _word_bounds(code_points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarr
     if ((code_points[spaces] != ord(" ")).any() or (np.diff(spaces) == 1).any()
             or (code_points[text_starts] == ord(" ")).any() or (code_points[text_ends - 1] == ord(" ")).any()):
         return None
-    starts = np.insert(spaces + 1, np.searchsorted(spaces, text_starts), text_starts)
-    ends = np.insert(spaces, np.searchsorted(spaces, text_ends), text_ends)
+    starts, ends = merged(spaces + 1, text_starts), merged(spaces, text_ends)
     if not len(alone):
         return starts, ends
     # A character alone is a token by itself: where its word runs on before
@@ -197,8 +196,7 @@ def _word_bounds(code_points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarr
 def _merged(positions: np.ndarray, more: np.ndarray) -> np.ndarray:
     """The sorted union of ascending ``positions`` and ``more`` (few, in any order)."""
     more = sorted_unique(more)
-    more = more[~found_in(positions, more)]
-    return np.insert(positions, np.searchsorted(positions, more), more)
+    return merged(positions, more[~found_in(positions, more)])
 
 
 def _single_spaced(code_points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.arrays import first_occurrences, gathered, key_order
+from dedup.arrays import first_occurrences, gathered, key_order, merged
 
 # Values that differ only in their low bits share the top bits key_order sorts on first.
 crowded = st.builds(lambda high, low: (high << 62) | low, st.integers(0, 3), st.integers(0, 3))
@@ -34,3 +34,12 @@ def test_gathered_concatenates_the_pieces_asked_for(lengths, start, data):
     ids = data.draw(st.one_of(any_ids, any_ids.map(lambda ids: sorted(set(ids)))))
     expected = [v for i in ids for v in values[offsets[i] : offsets[i + 1]].tolist()]
     assert gathered(values, offsets, np.array(ids, dtype=np.int64)).tolist() == expected
+
+
+@given(st.sets(st.integers(-50, 50)), st.data())
+def test_merged_is_the_ascending_union_of_two_disjoint_ascending_arrays(values, data):
+    values = sorted(values)
+    more = data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values)))
+    ascending = np.array([v for v, m in zip(values, more) if not m], dtype=np.int64)
+    others = np.array([v for v, m in zip(values, more) if m], dtype=np.int64)
+    assert merged(ascending, others).tolist() == values

@@ -46,8 +46,17 @@ spacey_texts = st.lists(st.sampled_from([" ", "  ", "\t", "\n", ".", "a", "B", "
                                          "\u3000", "!"])).map("".join)
 
 
-@given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text(), spacey_texts), max_size=6),
+# Characters whose case folding is several (ß, ﬁ, İ, ΐ, ŉ), or one that str.lower
+# would not give (final sigma, Cherokee small letters fold to capitals), among
+# characters deleted or kept as they are.
+folding_texts = st.lists(st.sampled_from(["ß", "ẞ", "ﬁ", "İ", "ΐ", "ŉ", "Σ", "ς", "\uab70", "\u13f8", "\xad", "a",
+                                          "Ä", " ", "-"])).map("".join)
+
+
+@given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text(), spacey_texts,
+                          folding_texts), max_size=6),
        st.sampled_from(["NFKC", "NFC", None]), st.booleans(), st.booleans())
+@example(["Straße\xad", "ΣΟΦΙΑ σοφός", "plain", "\xadﬁ", "é"], "NFKC", True, True)
 @example(["a\x00b", "", " , ", "\x00"], "NFKC", True, True)
 @example(["a \u200b b.", " x. ", "", "É \u200b", "  "], "NFKC", True, True)
 @example(["", "a. ", ""], None, True, True)
