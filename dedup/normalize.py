@@ -34,7 +34,7 @@ from itertools import compress, repeat
 
 import numpy as np
 
-from .arrays import code_points, gathered, offsets_of, sorted_unique, text_offsets
+from .arrays import code_points, gathered, offsets_of, text_offsets
 from .hashing import fingerprints128
 from .segment import IS_SPACE
 
@@ -232,23 +232,27 @@ def _mapped(texts: list[str], casefold: bool, fold_punctuation: bool) -> tuple[n
     units (``_DELETED`` where a character goes) and the offsets of the texts.
 
     ``str.casefold`` folds character by character, so folding is in the table
-    (:func:`_folded_table`) for every character but the 104 that fold to
-    several (``ß`` to ``ss``): only texts with one of those are folded by
-    ``str.casefold``. Calling it on every text took 40% of normalising
+    (:func:`_folded_table`), as in the compiled kernel; each of the 104
+    characters that fold to several (``ß`` to ``ss``) becomes its row of
+    expansions. ``str.casefold`` on every text took 40% of normalising
     Wikipedia's non-ASCII paragraphs.
     """
     if not casefold:
         return _code_point_table(False, fold_punctuation)[code_points("".join(texts))], text_offsets(texts)
-    table = _folded_table(fold_punctuation)[0]
+    table, expansions = _folded_table(fold_punctuation)
     units, offsets = table[code_points("".join(texts))], text_offsets(texts)
     special = np.flatnonzero(units >= _EXPANDED)  # to delete or to expand: both rare
     expanded = special[units[special] != _DELETED]
     if not len(expanded):
         return units, offsets
-    texts = list(texts)
-    for i in sorted_unique(np.searchsorted(offsets, expanded, side="right") - 1).tolist():
-        texts[i] = texts[i].casefold()
-    return table[code_points("".join(texts))], text_offsets(texts)
+    # Rows are padded with _DELETED, which goes with the deleted characters.
+    width = expansions.shape[1]
+    counts = np.ones(len(units), dtype=np.int64)
+    counts[expanded] = width
+    rows = expansions[units[expanded] - _EXPANDED]
+    units = np.repeat(units, counts)
+    units[(expanded + (width - 1) * np.arange(len(expanded)))[:, None] + np.arange(width)] = rows
+    return units, offsets + (width - 1) * np.searchsorted(expanded, offsets)
 
 
 def split_ascii(texts: Sequence[str]) -> tuple[list[bool], list[str], list[str]]:
