@@ -208,8 +208,9 @@ def normalized_texts(
 
     ASCII texts skip steps 1 and 2 (ASCII is in every normal form, and its case
     folding is in the table) and stay bytes; the others go through
-    ``unicodedata`` and ``str.casefold`` in Python. Steps 3 and 4 are then one
-    table lookup over all code units, and step 5 array operations
+    ``unicodedata`` in Python, then :func:`_mapped` does steps 2 to 4 by one
+    table lookup over their code points. Steps 3 and 4 of ASCII texts are one
+    ``bytes.translate``, and step 5 of all texts array operations
     (:func:`collapsed_spaces`): measured 1.7x faster on Wikipedia, and 1.8x on 20
     Newsgroups, than splitting and joining each text.
     """
