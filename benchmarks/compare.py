@@ -91,7 +91,7 @@ def peak_rss_mb() -> tuple[float, float]:
 
 
 def worker(system: str, task: str, data: Path, output: Path, repeats: int) -> None:
-    from benchmarks.systems import SYSTEMS
+    from benchmarks.systems import SYSTEMS, release_workers
 
     texts = pickle.loads(data.read_bytes())
     run = (lambda t: __import__("dedup").find_duplicates(t)) if system == "scale" else SYSTEMS[system][task]
@@ -104,6 +104,7 @@ def worker(system: str, task: str, data: Path, output: Path, repeats: int) -> No
     if task == "clusters" and system != "scale":
         labels, left, right = result
         np.savez(output, labels=labels, left=left, right=right)
+    release_workers()
     print(json.dumps({"times": times, "rss_mb": peak_rss_mb()}))
 
 
@@ -297,8 +298,9 @@ def main() -> None:
     parser.add_argument("--wiki", type=int, default=12_500, help="Wikipedia paragraphs incl. planted copies")
     parser.add_argument("--scale", default="0.1,0.25,0.5,1", help="gutenberg fractions ('' to skip)")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--systems", default="dedup (2 cores),dedup (1 core),dedup numba (2 cores),"
-                                              "dedup numba (1 core),datasketch,rensa,gaoya")
+    parser.add_argument("--systems", default="dedup (2 cores),dedup (1 core),dedup (pool of 2),"
+                                              "dedup numba (2 cores),dedup numba (1 core),dedup numba (pool of 2),"
+                                              "datasketch,rensa,gaoya")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.worker:

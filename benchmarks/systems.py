@@ -12,6 +12,8 @@ keeps the sets to verify exactly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from functools import cache
 
 import numpy as np
 
@@ -50,16 +52,32 @@ def confirmed_candidates(query: Callable, minhashes: list):
 
 # --- this library --------------------------------------------------------------
 
-def dedup_signatures(paragraphs: list[str], n_jobs: int | None, kernel: str = "numpy") -> np.ndarray:
+@cache
+def worker_pool() -> Executor:
+    """Two worker processes kept across calls, as a program that cleans shard after shard would keep them."""
+    return ProcessPoolExecutor(2)
+
+
+def release_workers() -> None:
+    """Shut down :func:`worker_pool`'s processes, so that the OS accounts for their peak memory."""
+    if worker_pool.cache_info().currsize:
+        worker_pool().shutdown()
+        worker_pool.cache_clear()
+
+
+def dedup_signatures(paragraphs: list[str], n_jobs: int | None, kernel: str = "numpy",
+                     executor: Executor | None = None) -> np.ndarray:
     from dedup import paragraph_signatures
 
-    return paragraph_signatures(paragraphs, n_jobs=n_jobs, kernel=kernel)
+    return paragraph_signatures(paragraphs, n_jobs=n_jobs, kernel=kernel, executor=executor)
 
 
-def dedup_clusters(paragraphs: list[str], n_jobs: int | None, kernel: str = "numpy"):
+def dedup_clusters(paragraphs: list[str], n_jobs: int | None, kernel: str = "numpy",
+                   executor: Executor | None = None):
     from dedup import find_duplicates
 
-    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="none", n_jobs=n_jobs, kernel=kernel)
+    report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="none", n_jobs=n_jobs, kernel=kernel,
+                             executor=executor)
     rows = np.arange(len(report.representative))
     copies = np.flatnonzero(report.exact & (report.representative != rows))
     left = np.concatenate([report.edges[0], copies])
@@ -142,11 +160,16 @@ def gaoya_clusters(paragraphs: list[str]):
 SYSTEMS: dict[str, dict[str, Callable]] = {
     "dedup (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2), "clusters": lambda p: dedup_clusters(p, 2)},
     "dedup (1 core)": {"signatures": lambda p: dedup_signatures(p, 1), "clusters": lambda p: dedup_clusters(p, 1)},
+    # Workers started once and kept across calls (executor=), for programs that call repeatedly.
+    "dedup (pool of 2)": {"signatures": lambda p: dedup_signatures(p, 2, executor=worker_pool()),
+                          "clusters": lambda p: dedup_clusters(p, 2, executor=worker_pool())},
     # The optional compiled kernel (the numba extra).
     "dedup numba (2 cores)": {"signatures": lambda p: dedup_signatures(p, 2, "numba"),
                               "clusters": lambda p: dedup_clusters(p, 2, "numba")},
     "dedup numba (1 core)": {"signatures": lambda p: dedup_signatures(p, 1, "numba"),
                              "clusters": lambda p: dedup_clusters(p, 1, "numba")},
+    "dedup numba (pool of 2)": {"signatures": lambda p: dedup_signatures(p, 2, "numba", worker_pool()),
+                                "clusters": lambda p: dedup_clusters(p, 2, "numba", worker_pool())},
     "datasketch": {"signatures": datasketch_signatures, "clusters": datasketch_clusters},
     "rensa": {"signatures": rensa_signatures, "clusters": rensa_clusters},
     "gaoya": {"clusters": gaoya_clusters},

@@ -16,6 +16,9 @@ pipe took a fifth of a two-process run.
 Parallelism pays once a corpus has about ``PARALLEL_MIN_CHARS[kernel]``
 characters: below that, starting worker processes costs more than it saves.
 For a stream of unknown length, that many characters are read ahead to decide.
+A caller's own executor (a process pool kept across calls, dask's) takes the
+batches instead, whatever the size: its workers are already started, and
+texts and results travel through its pipes.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -223,13 +226,42 @@ def _shared_empty(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
     return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
 
 
-def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list[str]], config: DedupConfig,
-                workers: int, out: np.ndarray | None) -> Iterator[tuple[int, object]]:
+def _ordered(submit: Callable[[int, list[str]], Future], batches: Iterator[list[str]],
+             in_flight: int) -> Iterator[tuple[int, object]]:
+    """``(first position, result)`` of each batch, in order, from ``submit(first position, batch)``.
+
+    At most ``in_flight + 1`` batches are submitted and not yet taken: enough
+    to keep workers busy while memory holds a few batches, not the corpus.
+    Whatever is still pending when the caller stops (an error, a ``break``)
+    is cancelled.
+    """
+    pending, position = deque(), 0
+    try:
+        for batch in batches:
+            pending.append((position, submit(position, batch)))
+            position += len(batch)
+            if len(pending) > in_flight:
+                first, future = pending.popleft()
+                yield first, future.result()
+        while pending:
+            first, future = pending.popleft()
+            yield first, future.result()
+    finally:
+        for _, future in pending:
+            future.cancel()
+
+
+def _warm_up(function: Callable, config: DedupConfig) -> None:
     # A tiny batch here builds the lookup tables (code-point maps, powers) and
     # loads the compiled kernels, for ASCII and for other text, that forked
     # workers then inherit instead of each loading them: that took 0.05-0.1 s
     # per worker, as long as a 2 MB batch.
     function(["warm up", "warm up, à côté"], config)
+
+
+def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list[str]], config: DedupConfig,
+                workers: int, out: np.ndarray | None) -> Iterator[tuple[int, object]]:
+    _warm_up(function, config)
     context = _start_method()
     inherit = context.get_start_method() == "fork" and isinstance(texts, Sequence)
     if inherit:
@@ -239,21 +271,13 @@ def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list
     gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            pending, position = deque(), 0
+            def submit(position: int, batch: list[str]) -> Future:
+                if inherit:
+                    return pool.submit(_inherited_batch, function, position, position + len(batch), config)
+                return pool.submit(function, batch, config)
+
             try:
-                for batch in batches:
-                    stop = position + len(batch)
-                    task = (pool.submit(_inherited_batch, function, position, stop, config) if inherit
-                            else pool.submit(function, batch, config))
-                    pending.append((position, task))
-                    position = stop
-                    # A few batches per worker in flight: enough to keep them busy.
-                    if len(pending) > 2 * workers:
-                        first, result = pending.popleft()
-                        yield first, result.result()
-                while pending:
-                    first, result = pending.popleft()
-                    yield first, result.result()
+                yield from _ordered(submit, batches, 2 * workers)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -262,24 +286,45 @@ def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list
         _inherited.clear()
 
 
+def _in_executor(function: Callable, batches: Iterator[list[str]], config: DedupConfig, executor: Executor,
+                 workers: int) -> Iterator[tuple[int, object]]:
+    # Workers the executor forks at its first task inherit the warmed-up tables.
+    _warm_up(function, config)
+    yield from _ordered(lambda _, batch: executor.submit(function, batch, config), batches, 2 * workers)
+
+
+def _check_executor(executor: Any) -> None:
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError("executor must be None or a concurrent.futures.Executor (a ProcessPoolExecutor, "
+                        f"a ThreadPoolExecutor, dask's client.get_executor(), ...); got {type(executor).__name__}")
+
+
 def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
-                out: np.ndarray | None = None) -> Iterator[tuple[int, object]]:
+                out: np.ndarray | None = None, executor: Executor | None = None) -> Iterator[tuple[int, object]]:
     """``(first position, function(batch, config))`` for consecutive batches of ``texts``, in order.
 
-    ``out``, from :func:`_shared_empty`, is where forked workers put their
-    results themselves (``out[first position:][:len(batch)]``); they return
-    ``None`` instead. Otherwise results come back through a pipe.
+    Batches run in ``executor`` if one is given, else in worker processes
+    started for this call when that pays (see ``config.n_jobs``), else here.
+    ``out``, from :func:`_shared_empty`, is where workers forked for this call
+    put their results themselves (``out[first position:][:len(batch)]``); they
+    return ``None`` instead. Otherwise results come back through a pipe.
     """
+    _check_executor(executor)
     workers, min_chars = config.n_jobs, PARALLEL_MIN_CHARS[config.kernel]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if isinstance(texts, Sequence) else None
     total_chars = None if lengths is None else int(lengths.sum())
+    if workers is None and executor is not None:
+        workers = _cores()
     if workers is None and total_chars is not None:
         workers = 1 if total_chars < min_chars else _cores()
     batch_chars = BATCH_CHARS
-    if workers is not None and workers > 1 and total_chars is not None:
+    if workers is not None and (workers > 1 or executor is not None) and total_chars is not None:
         # At least four batches each, so that none waits long for the last.
         batch_chars = max(1, min(BATCH_CHARS, total_chars // (4 * workers)))
     batches = _batches(texts, batch_chars, lengths)
+    if executor is not None:
+        yield from _in_executor(function, batches, config, executor, workers)
+        return
     if workers is None:
         read_ahead, chars = [], 0
         for batch in batches:
@@ -298,15 +343,16 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
         position += len(batch)
 
 
-def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles: bool = True) -> ParagraphFeatures:
-    """The per-paragraph stages over all ``texts``, batch by batch.
+def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles: bool = True,
+                       executor: Executor | None = None) -> ParagraphFeatures:
+    """The per-paragraph stages over all ``texts``, batch by batch (in ``executor``, if given).
 
     Without ``keep_shingles`` only the fixed-size features are kept (about
     ``16 + 8 * bands`` bytes a paragraph): the text and its shingles are let go
     batch by batch.
     """
     function = partial(_batch_features, keep_shingles=keep_shingles)
-    results = list(map_batches(function, texts, config))
+    results = list(map_batches(function, texts, config, executor=executor))
     if not results:
         return _batch_features([], config, keep_shingles)
     offsets, parts = zip(*results)
@@ -345,11 +391,12 @@ def _batch_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     return out
 
 
-def text_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
-    """MinHash signatures of whole texts (normalize -> shingle -> minhash), batch by batch."""
+def text_signatures(texts: Sequence[str], config: DedupConfig, executor: Executor | None = None) -> np.ndarray:
+    """MinHash signatures of whole texts (normalize -> shingle -> minhash), batch by batch
+    (in ``executor``, if given)."""
     # Permutation-major, as each batch's signatures are laid out: contiguous copies, not strided ones.
     out = _shared_empty((config.num_perm, len(texts)), np.uint32).T
-    for position, part in map_batches(_batch_signatures, texts, config, out):
-        if part is not None:  # else a forked worker wrote it into ``out`` itself
+    for position, part in map_batches(_batch_signatures, texts, config, out, executor):
+        if part is not None:  # else a worker forked for this call wrote it into ``out`` itself
             out[position : position + len(part)] = part
     return out

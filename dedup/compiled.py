@@ -18,6 +18,9 @@ the bit; the tests hold each pair equal. The maths is in the numpy modules:
 - :func:`ascii_signatures`: raw ASCII text straight to signatures, the three
   stages fused in one pass that keeps nothing but each paragraph's tokens.
 
+The loops release the GIL (``nogil``), so batches in a ``ThreadPoolExecutor``
+(``executor=`` of :func:`dedup.find_duplicates`) run them in parallel.
+
 Example
 -------
 >>> from dedup import paragraph_signatures
@@ -178,7 +181,7 @@ def _put(out, w, c, after_space):
     return w + 1 - (space & after_space), space
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _normalize(units, offsets, mapped, out, out_offsets):
     """Each text ``units[offsets[p]:offsets[p+1]]`` by :func:`_normalize_text`
     (no expansions) into ``out[out_offsets[p]:out_offsets[p+1]]``."""
@@ -189,7 +192,7 @@ def _normalize(units, offsets, mapped, out, out_offsets):
     out_offsets[offsets.shape[0] - 1] = w
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _normalize_mixed(narrow, narrow_offsets, narrow_map, wide, wide_offsets, wide_map, expansions, from_narrow,
                      out, out_offsets):
     """:func:`_normalize` of texts from two sources, in order: the next of
@@ -208,7 +211,7 @@ def _normalize_mixed(narrow, narrow_offsets, narrow_map, wide, wide_offsets, wid
     out_offsets[from_narrow.shape[0]] = w
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _shingle_sets(units, offsets, n, kind, by_char, tokens, token_counts, value_offsets, values):
     """``values[value_offsets[p]:value_offsets[p+1]]``: the shingle hashes of text
     ``units[offsets[p]:offsets[p+1]]`` in window order; ``token_counts[p]``: its tokens.
@@ -224,7 +227,7 @@ def _shingle_sets(units, offsets, n, kind, by_char, tokens, token_counts, value_
     value_offsets[offsets.shape[0] - 1] = w
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _signatures(values, offsets, a, b, out):
     """``out[:, p]``: the MinHash signature of set ``values[offsets[p]:offsets[p+1]]``."""
     row = np.empty(a.shape[0], dtype=np.uint32)
@@ -235,7 +238,7 @@ def _signatures(values, offsets, a, b, out):
         out[:, p] = row
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _ascii_signatures(data, offsets, n, a, b, mapped, kind, tokens, out):
     """``out[:, p]``: the signature of raw ASCII text ``data[offsets[p]:offsets[p+1]]``."""
     row = np.empty(a.shape[0], dtype=np.uint32)
@@ -257,7 +260,7 @@ def _slot(slots, filled, value, shift):
     return s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _jaccard(values, offsets, left, right, slots, filled, out):
     """``out[k]``: the Jaccard similarity of sets ``left[k]`` and ``right[k]``, by
     one hash table per pair (repeats within a set count once): ``filled`` is 1

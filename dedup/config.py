@@ -73,7 +73,9 @@ class DedupConfig:
     n_jobs:
         Worker processes for the per-paragraph stages. ``None`` (default) uses
         every available core once the corpus is large enough for that to pay
-        (see :mod:`dedup.batch`), else one. Results never depend on it.
+        (see :mod:`dedup.batch`), else one. When the calling function is given
+        an ``executor``, the number of workers it runs (``None``: every core),
+        which sizes the batches. Results never depend on it.
     kernel:
         ``"numpy"`` (default), or ``"numba"`` to run the normalize, shingle,
         MinHash and exact Jaccard stages as compiled loops (:mod:`dedup.compiled`;

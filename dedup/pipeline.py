@@ -8,6 +8,7 @@ verify -> cluster -> report.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import Executor
 from itertools import repeat
 from typing import Any
 
@@ -85,12 +86,18 @@ def _options(config: DedupConfig | None, threshold: float | None, options: dict[
 
 
 def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
-                    config: DedupConfig | None = None, **options: Any) -> Report:
+                    config: DedupConfig | None = None, executor: Executor | None = None,
+                    **options: Any) -> Report:
     """Find every paragraph that repeats, exactly or nearly, an earlier one.
 
     ``docs`` is an iterable of texts, or of ``(id, text)`` pairs; options are the
     fields of :class:`~dedup.config.DedupConfig` (``threshold`` defaults to 0.8),
     or pass ``config=``, which ``threshold`` and ``options`` then override.
+
+    ``executor`` (any :class:`concurrent.futures.Executor`) runs the
+    per-paragraph stages, batch by batch, instead of worker processes started
+    for this call: pass one ``ProcessPoolExecutor`` to many calls so that
+    they share its warm workers. The result never depends on it.
 
     Example
     -------
@@ -102,12 +109,13 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     """
     config = _options(config, threshold, options)
     ids, texts = read_documents(docs)
-    features = paragraph_features(texts, config)
+    features = paragraph_features(texts, config, executor=executor)
     return _search(features, features.shingles.take, config, ids, texts)
 
 
 def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, threshold: float | None = None,
-                              config: DedupConfig | None = None, **options: Any) -> Report:
+                              config: DedupConfig | None = None, executor: Executor | None = None,
+                              **options: Any) -> Report:
     """:func:`find_duplicates` over a corpus too large for memory, read twice.
 
     ``open_texts()`` must return a fresh iterable of the same texts, in the same
@@ -117,7 +125,7 @@ def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, thresh
     them. The result is identical to :func:`find_duplicates` on the same texts;
     document ids are positions and the report holds no text
     (:meth:`~dedup.report.Report.text` is unavailable; see
-    :func:`dedup.segment.paragraph_texts`).
+    :func:`dedup.segment.paragraph_texts`). ``executor`` runs the first pass.
 
     Example
     -------
@@ -129,7 +137,7 @@ def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, thresh
     1
     """
     config = _options(config, threshold, options)
-    features = paragraph_features(open_texts(), config, keep_shingles=False)
+    features = paragraph_features(open_texts(), config, keep_shingles=False, executor=executor)
 
     def shingles(rows: np.ndarray) -> ShingleSets:
         return row_shingles(open_texts(), features.paragraphs, rows, config)
@@ -178,7 +186,7 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
 
 
 def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | None = None,
-                         **options: Any) -> np.ndarray:
+                         executor: Executor | None = None, **options: Any) -> np.ndarray:
     """MinHash signatures, ``(n, num_perm)`` uint32, of texts each taken whole as one paragraph.
 
     The texts are normalised and shingled as :func:`find_duplicates` does (no
@@ -194,11 +202,12 @@ def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | Non
     """
     config = _options(config, None, options)
     _, texts = read_documents(paragraphs)
-    return text_signatures(texts, config)
+    return text_signatures(texts, config, executor)
 
 
 def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
-                config: DedupConfig | None = None, **options: Any) -> list[str]:
+                config: DedupConfig | None = None, executor: Executor | None = None,
+                **options: Any) -> list[str]:
     """Each text with every paragraph that repeats an earlier one removed.
 
     Takes the same arguments as :func:`find_duplicates`; every character other
@@ -214,4 +223,4 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
     ...              "A paragraph that is long enough!\\n\\nNew words in this one."])
     ['A paragraph that is long enough.\\n\\nOther words in this one here.', 'New words in this one.']
     """
-    return find_duplicates(docs, config=_options(config, threshold, options)).cleaned_texts()
+    return find_duplicates(docs, config=_options(config, threshold, options), executor=executor).cleaned_texts()

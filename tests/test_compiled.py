@@ -2,6 +2,7 @@
 stage by stage, and through paragraph_signatures and find_duplicates."""
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -137,7 +138,10 @@ def test_find_duplicates_with_numba_equals_the_numpy_path(docs, mode, unit):
 @needs_shared
 def test_find_duplicates_with_numba_equals_the_numpy_path_on_real_text():
     posts = [record["text"] for record in records("20newsgroups.jsonl.gz", 3000)]
-    same_results(find_duplicates(posts, kernel="numba", n_jobs=2), find_duplicates(posts))
+    in_numpy = find_duplicates(posts)
+    same_results(find_duplicates(posts, kernel="numba", n_jobs=2), in_numpy)
+    with ThreadPoolExecutor(2) as threads:  # the loops release the GIL
+        same_results(find_duplicates(posts, kernel="numba", executor=threads), in_numpy)
     leads = paragraphs("wikipedia_vital_fr.jsonl.gz", limit=3000)
     edited = leads + [" ".join(text.split()[1:]) for text in leads[:500]]
     report = find_duplicates(edited, kernel="numba", segmentation="none")

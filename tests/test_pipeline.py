@@ -1,6 +1,9 @@
 import json
+import multiprocessing
 import subprocess
 import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
 
@@ -268,6 +271,78 @@ def test_workers_started_either_way_give_identical_signatures_and_clusters(monke
     streamed = find_duplicates_streaming(lambda: iter(docs), n_jobs=2)
     assert np.array_equal(one.representative, streamed.representative)
     assert not dedup.batch._inherited
+
+
+@pytest.mark.parametrize("make_executor", [
+    lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")),
+    lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")),
+    lambda: ThreadPoolExecutor(2),
+], ids=["fork-pool", "forkserver-pool", "threads"])
+def test_one_executor_shared_by_many_calls_gives_identical_results(monkeypatch, make_executor):
+    import dedup.batch
+    from dedup import paragraph_signatures
+
+    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 3000)
+    docs = [t * (i % 3 + 1) for i, (_, t) in enumerate(example_documents() * 4)]
+    lines = [line for doc in docs for line in doc.splitlines()]
+    one = find_duplicates(docs, n_jobs=1)
+    with make_executor() as executor:
+        for _ in range(2):  # the second call reuses the workers the first one started
+            assert np.array_equal(paragraph_signatures(lines, executor=executor), paragraph_signatures(lines, n_jobs=1))
+            same_results(find_duplicates(docs, executor=executor), one)
+            same_results(find_duplicates_streaming(lambda: iter(docs), executor=executor), one)
+            assert deduplicate(docs, executor=executor) == one.cleaned_texts()
+    assert one.summary.duplicate_paragraphs > 10
+
+
+def test_every_batch_runs_in_the_given_executor_however_small_the_corpus(monkeypatch):
+    import dedup.batch
+
+    class Counting(ThreadPoolExecutor):
+        tasks = 0
+
+        def submit(self, *args, **kwargs):
+            self.tasks += 1
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 300)
+    docs = [text for _, text in example_documents()] * 3
+    with Counting(2) as executor:
+        report = find_duplicates(docs, n_jobs=1, executor=executor)
+    assert min(map(len, docs)) > 300 and executor.tasks == len(docs)  # a batch per text
+    same_results(report, find_duplicates(docs, n_jobs=1))
+
+
+def test_an_executor_must_be_an_executor():
+    with pytest.raises(TypeError, match=r"executor must be None or a concurrent.futures.Executor.*got int"):
+        find_duplicates(["some text"], executor=2)
+
+
+def test_a_failed_batch_raises_and_cancels_the_batches_still_pending():
+    from dedup.batch import _ordered
+
+    with ThreadPoolExecutor(1) as executor:
+        gate = threading.Event()
+
+        def work(batch):
+            if batch == ["bad"]:
+                raise ValueError("bad batch")
+            gate.wait(5)
+            return batch
+
+        futures = []
+
+        def submit(position, batch):
+            futures.append(executor.submit(work, batch))
+            return futures[-1]
+
+        results = _ordered(submit, iter([["bad"], ["a"], ["b"], ["c"]]), in_flight=2)
+        with pytest.raises(ValueError, match="bad batch"):
+            next(results)
+        gate.set()
+    assert futures[0].exception() is not None
+    # ["c"] was never submitted; ["b"] waited behind ["a"] (perhaps running, then not cancellable).
+    assert len(futures) == 3 and futures[2].cancelled()
 
 
 def test_paragraph_signatures_match_the_stage_functions_and_datasketch():
