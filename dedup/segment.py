@@ -45,6 +45,11 @@ and U+2028; U+2029 ends a paragraph like a blank line. A line holding only
 whitespace and ``>`` quote markers is blank, so quoted e-mail paragraphs split
 like their originals.
 
+:func:`paragraph_spans` cuts one text, line by line, as described here: it is
+the reference. :func:`segment` cuts a whole batch by array operations over its
+code points (lines, blocks, then rounds of cuts over all blocks at once), and
+tests hold the two equal.
+
 Example
 -------
 >>> from dedup.segment import paragraph_spans
@@ -63,7 +68,7 @@ from statistics import median
 
 import numpy as np
 
-from .arrays import code_points
+from .arrays import code_points, found_in
 
 __all__ = ["IS_SPACE", "Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
 
@@ -210,16 +215,187 @@ def paragraph_spans(text: str, mode: str = "auto") -> np.ndarray:
 
 
 def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
-    """The paragraph table of a batch of texts."""
+    """The paragraph table of a batch of texts: :func:`paragraph_spans` of each,
+    computed by array operations over the whole batch."""
     if mode == "none":
         return _whole_texts(texts)
-    per_text = [_spans(text, mode) for text in texts]
-    counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
-    spans = np.array([span for spans in per_text for span in spans], dtype=np.int64).reshape(-1, 2)
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    return Paragraphs(doc=doc, index=np.arange(len(doc), dtype=np.int64) - first,
-                      start=spans[:, 0].copy(), end=spans[:, 1].copy())
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    text_ends = np.cumsum(lengths)
+    classes = _classes(code_points("".join(texts)))
+    lines = _batch_lines(classes, text_ends - lengths, text_ends)
+    if mode == "lines":
+        first = np.arange(len(lines.start))
+        stop = first + 1
+    else:
+        first = np.flatnonzero(lines.opens)
+        stop = np.append(first, len(lines.start))[1:]
+        if mode != "blank-lines":
+            first, stop = _cut_blocks(first, stop, lines, classes, mode)
+            order = np.argsort(first)
+            first, stop = first[order], stop[order]
+    doc = lines.doc[first]
+    counts = np.bincount(doc, minlength=len(texts))
+    offset = (text_ends - lengths)[doc]
+    return Paragraphs(doc=doc, index=np.arange(len(doc)) - np.repeat(np.cumsum(counts) - counts, counts),
+                      start=lines.first[first] - offset, end=lines.last[stop - 1] + 1 - offset)
+
+
+# Character classes, one bit each, looked up once per code point of a batch.
+_BREAK, _SPACE, _BLANK, _CLOSER, _FINAL, _CR, _LF, _PARAGRAPH_SEPARATOR = (1 << bit for bit in range(8))
+
+
+def _class_table() -> np.ndarray:
+    # Its last entry (no class) stands for every code point beyond it.
+    table = np.zeros(ord(max(_SENTENCE_FINAL)) + 2, dtype=np.uint8)
+    table[: len(IS_SPACE)] = IS_SPACE * (_SPACE | _BLANK)
+    table[ord(">")] |= _BLANK  # a line of nothing but whitespace and ">" is blank
+    for characters, bit in ((_BREAK_CHARACTERS, _BREAK), (_CLOSERS, _CLOSER), (_SENTENCE_FINAL, _FINAL),
+                            ("\r", _CR), ("\n", _LF), ("\u2029", _PARAGRAPH_SEPARATOR)):
+        table[[ord(c) for c in characters]] |= bit
+    return table
+
+
+_CLASS_TABLE = _class_table()
+
+
+def _classes(points: np.ndarray) -> np.ndarray:
+    return _CLASS_TABLE[np.minimum(points, len(_CLASS_TABLE) - 1)]
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the maximal runs of True in ``mask``."""
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    if len(mask) and mask[0]:
+        edges = np.append(0, edges)
+    if len(mask) and mask[-1]:
+        edges = np.append(edges, len(mask))
+    return edges[0::2], edges[1::2]
+
+
+def _out_of_runs(runs: tuple[np.ndarray, np.ndarray], positions: np.ndarray, forward: bool) -> np.ndarray:
+    """Each of ``positions`` that lies in one of ``runs`` moved to just after
+    it (``forward``) or just before it; the others as they are."""
+    starts, ends = runs
+    if not len(starts):
+        return positions
+    k = np.maximum(np.searchsorted(starts, positions, side="right") - 1, 0)
+    inside = (starts[k] <= positions) & (ends[k] > positions)
+    return np.where(inside, ends[k] if forward else starts[k] - 1, positions)
+
+
+def _ranges(first: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every element of the ranges ``[first, stop)``, range after range, and the range it is in."""
+    sizes = stop - first
+    owner = np.repeat(np.arange(len(first)), sizes)
+    return np.arange(sizes.sum()) + np.repeat(first - (np.cumsum(sizes) - sizes), sizes), owner
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """The non-blank lines of a batch of texts joined, by position in the join.
+
+    ``start`` is where each line begins, ``first`` and ``last`` its first and
+    last non-whitespace characters, ``doc`` its text, and ``opens`` whether it
+    begins a block (a run of non-blank lines); ``space`` holds the starts and
+    ends of the runs of whitespace in the join.
+    """
+
+    start: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    doc: np.ndarray
+    opens: np.ndarray
+    space: tuple[np.ndarray, np.ndarray]
+
+
+def _batch_lines(classes: np.ndarray, text_starts: np.ndarray, text_ends: np.ndarray) -> _Lines:
+    """The lines that ``str.splitlines`` cuts each text into, from the
+    :func:`_classes` of the texts joined, which span ``[text_starts, text_ends)``."""
+    filled = text_ends > text_starts
+    breaks = (classes & _BREAK) != 0
+    terminated = np.zeros(len(text_ends), dtype=bool)
+    terminated[filled] = breaks[text_ends[filled] - 1]
+    # The "\n" of a "\r\n" is part of one line break, unless a text starts with it.
+    crlf = np.flatnonzero((classes[1:] & _LF != 0) & (classes[:-1] & _CR != 0)) + 1
+    crlf = crlf[~found_in(text_starts, crlf)]
+    breaks[crlf] = False
+    at = np.flatnonzero(breaks)
+    after = at + 1 + found_in(crlf, at + 1)
+    text_end = text_ends[np.searchsorted(text_ends, at, side="right")]
+    # A line starts each text and after each break but one that ends its text;
+    # it ends at each break and at the end of a text that ends without one.
+    start = np.sort(np.concatenate([text_starts[filled], after[after < text_end]]))
+    end = np.sort(np.concatenate([at, text_ends[filled & ~terminated]]))
+    doc = np.searchsorted(text_ends, start, side="right")
+    blank = _out_of_runs(_runs((classes & _BLANK) != 0), start, forward=True) >= end
+    separated = (end < text_ends[doc]) & (classes[np.minimum(end, len(classes) - 1)] & _PARAGRAPH_SEPARATOR != 0)
+    opens = np.ones(len(start), dtype=bool)
+    opens[1:] = (doc[1:] != doc[:-1]) | blank[:-1] | separated[:-1]
+    kept = ~blank
+    space = _runs((classes & _SPACE) != 0)
+    start, end = start[kept], end[kept]
+    return _Lines(start=start, first=_out_of_runs(space, start, forward=True),
+                  last=_out_of_runs(space, end - 1, forward=False), doc=doc[kept], opens=opens[kept], space=space)
+
+
+def _usual_indents(indents: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """The most common of ``indents`` in each range ``[first, stop)``, the earliest on a tie
+    (as ``Counter.most_common`` picks)."""
+    at, owner = _ranges(first, stop)
+    order = np.lexsort((at, indents[at], owner))
+    owner, indent, at = owner[order], indents[at][order], at[order]
+    group = np.flatnonzero(np.append(True, (owner[1:] != owner[:-1]) | (indent[1:] != indent[:-1])))
+    size = np.diff(np.append(group, len(order)))
+    owner, indent, at = owner[group], indent[group], at[group]
+    best = np.lexsort((at, -size, owner))
+    return indent[best[np.append(True, owner[best][1:] != owner[best][:-1])]]
+
+
+def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, classes: np.ndarray,
+                mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_block_spans` of all blocks, lines ``[first, stop)`` each, at once:
+    the line ranges of their paragraphs, in no particular order.
+
+    Every block that splits is cut again, as a block of its own, in the next
+    round; rounds go on until no block splits.
+    """
+    widths = lines.last + 1 - lines.start  # of the right-stripped lines
+    indents = lines.first - lines.start
+    space_starts = np.append(lines.space[0], len(classes))
+    word_ends = np.minimum(space_starts[np.searchsorted(space_starts, lines.first, side="right")], lines.last + 1)
+    first_words = word_ends - lines.first
+    closed = _out_of_runs(_runs((classes & _CLOSER) != 0), lines.last, forward=False)
+    ends_sentence = (closed >= lines.start) & (classes[np.maximum(closed, 0)] & _FINAL != 0)
+    mid_sentence = np.append(0, np.cumsum(~ends_sentence))  # before each line
+    done = [(first[:0], stop[:0])]
+    while len(first):
+        single = stop - first == 1
+        done.append((first[single], stop[single]))
+        first, stop = first[~single], stop[~single]
+        if not len(first):
+            break
+        width = np.maximum.reduceat(np.append(widths, 0), np.ravel([first, stop], order="F"))[::2]
+        if mode == "auto":  # blocks that do not look wrapped are cut into lines
+            inner = stop - first - 1
+            at, owner = _ranges(first, stop - 1)
+            ranked = widths[at][np.lexsort((widths[at], owner))]
+            offsets = np.cumsum(inner) - inner
+            median = (ranked[offsets + (inner - 1) // 2] + ranked[offsets + inner // 2]) / 2
+            wrapped = ((width >= _MIN_WRAP_WIDTH) & (median >= 0.6 * width)
+                       & (2 * (mid_sentence[stop - 1] - mid_sentence[first]) >= inner))
+            each, _ = _ranges(first[~wrapped], stop[~wrapped])
+            done.append((each, each + 1))
+            first, stop, width = first[wrapped], stop[wrapped], width[wrapped]
+            if not len(first):
+                break
+        usual = _usual_indents(indents, first, stop)
+        at, owner = _ranges(first + 1, stop)
+        cut = (indents[at] > usual[owner]) | (
+            (widths[at - 1] + 1 + first_words[at] <= width[owner]) & ends_sentence[at - 1])
+        whole = np.bincount(owner[cut], minlength=len(first)) == 0
+        done.append((first[whole], stop[whole]))
+        first, stop = np.sort(np.append(first[~whole], at[cut])), np.sort(np.append(at[cut], stop[~whole]))
+    return np.concatenate([f for f, _ in done]), np.concatenate([s for _, s in done])
 
 
 def _whole_texts(texts: Sequence[str]) -> Paragraphs:

@@ -5,7 +5,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from benchmarks.corpora import records
 from dedup.segment import paragraph_spans, segment
+from tests.helpers import needs_shared
 
 MODES = ["auto", "blank-lines", "lines", "wrapped", "none"]
 
@@ -129,13 +131,41 @@ def test_a_large_document_is_cut_in_linear_time():
     spans = paragraph_spans(text, "lines")
     assert len(spans) == 200_000
     assert np.all(spans[:, 1] - spans[:, 0] == len(line) - 1)
+    table = segment([text], "auto")
+    assert np.array_equal(np.stack([table.start, table.end], axis=1), spans)
 
 
-@given(st.lists(texts, max_size=6), st.sampled_from(MODES))
+# Pieces of hard-wrapped and scraped text: lines long and short, ending a
+# sentence or not (behind closing quotes too), indented, quoted, full-width.
+wrapped_texts = st.lists(
+    st.sampled_from(["\n", "\r\n", "\r", "\n\n", "\u2029", "\u2028", "\x0c", "\x85", "\x1c", "  ", "\t", "\x1f",
+                     "\u3000", "> ", ">", " >\n", "word", "The end.", "x" * 35, "short.", '"quoted."', "»", "。",
+                     "    indented", "a b c d e f g h i j k l m n o p q r s t"]),
+    max_size=40,
+).map("".join)
+
+
+@given(st.lists(st.one_of(texts, wrapped_texts), max_size=6), st.sampled_from(MODES))
 @example(["  > \n", "> >", " >x ", "\t", "", "x"], "none")
+@example([], "auto")
+@example(["a\r", "\nab.\nc\nxxxxx"], "wrapped")  # "\r" and "\n" in different texts are two breaks
+@example(["a\nb\u2029c"], "blank-lines")
+@example(['x."', '"\nb\nxxxxx'], "wrapped")  # a line of closers ends no sentence, whatever precedes it
 def test_batch_table_agrees_with_each_text_alone(batch, mode):
     table = segment(batch, mode)
     for doc, text in enumerate(batch):
         rows = table.doc == doc
         assert np.array_equal(np.stack([table.start[rows], table.end[rows]], axis=1), paragraph_spans(text, mode))
         assert table.index[rows].tolist() == list(range(int(rows.sum())))
+
+
+@needs_shared
+@pytest.mark.parametrize("mode", ["auto", "wrapped", "lines", "blank-lines"])
+def test_batch_table_agrees_with_each_text_alone_on_books_and_posts(mode):
+    books = [record["text"] for record in records("gutenberg_a.jsonl.gz", 12)]
+    posts = [record["text"] for record in records("20newsgroups.jsonl.gz", 2000)]
+    for batch in (books, posts):
+        table = segment(batch, mode)
+        alone = [paragraph_spans(text, mode) for text in batch]
+        assert np.array_equal(np.stack([table.start, table.end], axis=1), np.concatenate(alone))
+        assert np.array_equal(table.doc, np.repeat(np.arange(len(batch)), list(map(len, alone))))
