@@ -45,3 +45,15 @@ def test_stage_timings_cover_each_stage_of_a_real_run():
     batch = sum(seconds[name] for name in ("segment", "normalized", "_fingerprints", "shingle_sets", "signatures",
                                            "band_keys"))
     assert batch + seconds["_search"] <= seconds["total"]
+
+
+@needs_shared
+def test_repeated_calls_benchmark_prints_a_row_per_data_task_and_kernel():
+    done = subprocess.run([sys.executable, "-m", "benchmarks.repeated_calls", "--news", "1500", "--wiki", "500",
+                           "--calls", "1", "--repeats", "1", "--kernels", "numpy"],
+                          cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    rows = [line.split(" | ") for line in done.stdout.splitlines()[2:]]
+    assert [(row[0], row[1]) for row in rows] == [("| 20 Newsgroups", "signatures"), ("| 20 Newsgroups", "clusters"),
+                                                  ("| Wikipedia + planted", "signatures"),
+                                                  ("| Wikipedia + planted", "clusters")]
+    assert all(float(cell.removesuffix(" s")) > 0 for row in rows for cell in row[3:6])
