@@ -2,8 +2,9 @@
 
 For each batch: segment -> normalize -> exact fingerprint -> shingle -> MinHash.
 Every paragraph's result depends on its own text alone, so batches are
-independent: they go to worker processes and come back in order, and the
-concatenated result is identical whatever the number of workers.
+independent: they go to workers and come back in order, and the
+concatenated result is identical whatever the number of workers. Workers are
+processes, or threads for a kernel whose stages release the GIL (numba's).
 
 Texts may come as a stream (any iterable): they are cut into batches as they
 arrive, and only a few batches per worker are in flight at a time, so memory
@@ -14,7 +15,7 @@ of 124 bytes has 512 bytes of signature, and sending them back through the
 pipe took a fifth of a two-process run.
 
 Parallelism pays once a corpus has about ``PARALLEL_MIN_CHARS[kernel]``
-characters: below that, starting worker processes costs more than it saves.
+characters: below that, the workers cost more than they save.
 For a stream of unknown length, that many characters are read ahead to decide.
 A caller's own executor (a process pool kept across calls, dask's) takes the
 batches instead, whatever the size: its workers are already started, and
@@ -32,7 +33,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -54,10 +55,11 @@ __all__ = ["ParagraphFeatures", "Stages", "NUMPY_STAGES", "stages", "paragraph_f
            "text_signatures", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
 
 BATCH_CHARS = 1 << 21  # characters per task: a few MB of text, many tasks per worker
-# Two processes against one, paragraphs given whole: with numpy, break-even
-# near 2M characters and 1.2x faster from 3M on (Wikipedia, 20 Newsgroups);
-# with numba, whose work per character is 3x smaller, break-even near 12M on
-# those, and 1.4x faster on 11M characters of books, cut into paragraphs.
+# Two workers against one, paragraphs given whole: with numpy (processes),
+# break-even near 2M characters and 1.2x faster from 3M on (Wikipedia, 20
+# Newsgroups); with numba (threads), whose work per character is 3x smaller,
+# break-even near 6M (Wikipedia), 1.1x faster on 12M (20 Newsgroups) and
+# 1.3-1.6x on all of Gutenberg.
 PARALLEL_MIN_CHARS = {"numpy": 1 << 21, "numba": 1 << 23}
 
 
@@ -86,14 +88,16 @@ class ParagraphFeatures:
 @dataclass(frozen=True)
 class Stages:
     """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``;
-    its exact ``jaccard(sets, left, right)``; and, if the kernel has one, the first
-    three stages fused for raw ASCII texts in word mode."""
+    its exact ``jaccard(sets, left, right)``; if the kernel has one, the first
+    three stages fused for raw ASCII texts in word mode; and whether its stages
+    release the GIL, so that threads run them in parallel."""
 
     normalized: Callable[[Sequence[str], DedupConfig], NormalizedTexts]
     shingle_sets: Callable[[NormalizedTexts, DedupConfig], ShingleSets]
     signatures: Callable[[ShingleSets, DedupConfig], np.ndarray]
     jaccard: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray]
     ascii_signatures: Callable[[Sequence[str], DedupConfig], np.ndarray] | None = None
+    releases_gil: bool = False
 
 
 def _numpy_normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
@@ -120,7 +124,7 @@ def stages(config: DedupConfig) -> Stages:
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
     return Stages(compiled.normalized, compiled.shingle_sets, compiled.signatures, compiled.jaccard,
-                  compiled.ascii_signatures)
+                  compiled.ascii_signatures, releases_gil=True)
 
 
 def _fingerprints(raw: list[str], normalized: NormalizedTexts) -> np.ndarray:
@@ -286,6 +290,14 @@ def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list
         _inherited.clear()
 
 
+def _in_threads(function: Callable, batches: Iterator[list[str]], config: DedupConfig,
+                workers: int) -> Iterator[tuple[int, object]]:
+    # Threads share the batches' memory: nothing is forked, pickled or piped.
+    # They run in parallel only in code that releases the GIL (the compiled loops).
+    with ThreadPoolExecutor(workers) as threads:
+        yield from _ordered(lambda _, batch: threads.submit(function, batch, config), batches, 2 * workers)
+
+
 def _in_executor(function: Callable, batches: Iterator[list[str]], config: DedupConfig, executor: Executor,
                  workers: int) -> Iterator[tuple[int, object]]:
     # Workers the executor forks at its first task inherit the warmed-up tables.
@@ -303,8 +315,9 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
                 out: np.ndarray | None = None, executor: Executor | None = None) -> Iterator[tuple[int, object]]:
     """``(first position, function(batch, config))`` for consecutive batches of ``texts``, in order.
 
-    Batches run in ``executor`` if one is given, else in worker processes
-    started for this call when that pays (see ``config.n_jobs``), else here.
+    Batches run in ``executor`` if one is given, else in workers started for
+    this call when that pays (see ``config.n_jobs``): threads if the kernel
+    releases the GIL, processes if not; else here.
     ``out``, from :func:`_shared_empty`, is where workers forked for this call
     put their results themselves (``out[first position:][:len(batch)]``); they
     return ``None`` instead. Otherwise results come back through a pipe.
@@ -334,6 +347,9 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
                 break
         workers = _cores() if chars >= min_chars else 1
         batches = chain(read_ahead, batches)
+    if workers > 1 and stages(config).releases_gil:
+        yield from _in_threads(function, batches, config, workers)
+        return
     if workers > 1:
         yield from _in_workers(function, texts, batches, config, workers, out)
         return

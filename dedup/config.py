@@ -71,7 +71,8 @@ class DedupConfig:
     seed:
         Seed of the MinHash permutations (same meaning as ``datasketch.MinHash``).
     n_jobs:
-        Worker processes for the per-paragraph stages. ``None`` (default) uses
+        Workers for the per-paragraph stages: processes, or threads with
+        ``kernel="numba"`` (its loops release the GIL). ``None`` (default) uses
         every available core once the corpus is large enough for that to pay
         (see :mod:`dedup.batch`), else one. When the calling function is given
         an ``executor``, the number of workers it runs (``None``: every core),

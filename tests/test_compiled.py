@@ -2,7 +2,7 @@
 stage by stage, and through paragraph_signatures and find_duplicates."""
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -70,6 +70,23 @@ def test_char_shingles_take_the_numpy_path():
 def test_numba_signatures_equal_the_numpy_path_on_real_posts():
     texts = [record["text"] for record in records("20newsgroups.jsonl.gz", 3000)]
     assert np.array_equal(paragraph_signatures(texts, kernel="numba", n_jobs=2), paragraph_signatures(texts))
+
+
+def test_numba_workers_are_threads(monkeypatch):
+    import dedup.batch
+
+    def no_processes(*args):
+        raise AssertionError("worker processes started")
+
+    monkeypatch.setattr(dedup.batch, "_in_workers", no_processes)
+    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 200)
+    texts = [f"paragraph {i} of a few words, some of them repeated across paragraphs" for i in range(40)] * 2
+    started = []
+    monkeypatch.setattr(dedup.batch, "ThreadPoolExecutor", lambda workers: started.append(workers) or
+                        ThreadPoolExecutor(workers))
+    assert np.array_equal(paragraph_signatures(texts, kernel="numba", n_jobs=2), paragraph_signatures(texts))
+    same_results(find_duplicates(texts, kernel="numba", n_jobs=2), find_duplicates(texts))
+    assert started == [2, 2]
 
 
 def test_without_numba_the_error_says_how_to_get_it(monkeypatch):
@@ -140,8 +157,8 @@ def test_find_duplicates_with_numba_equals_the_numpy_path_on_real_text():
     posts = [record["text"] for record in records("20newsgroups.jsonl.gz", 3000)]
     in_numpy = find_duplicates(posts)
     same_results(find_duplicates(posts, kernel="numba", n_jobs=2), in_numpy)
-    with ThreadPoolExecutor(2) as threads:  # the loops release the GIL
-        same_results(find_duplicates(posts, kernel="numba", executor=threads), in_numpy)
+    with ProcessPoolExecutor(2) as pool:  # n_jobs=2 runs threads; processes work too
+        same_results(find_duplicates(posts, kernel="numba", executor=pool), in_numpy)
     leads = paragraphs("wikipedia_vital_fr.jsonl.gz", limit=3000)
     edited = leads + [" ".join(text.split()[1:]) for text in leads[:500]]
     report = find_duplicates(edited, kernel="numba", segmentation="none")
