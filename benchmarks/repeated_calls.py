@@ -7,7 +7,8 @@ paragraphs as ``benchmarks.compare``, after one warm-up call on all of them;
 the median call is reported. Subprocesses go round-robin over the ways,
 ``--repeats`` rounds, and the median of their medians is printed:
 
-- ``workers per call``: ``n_jobs=2``, two worker processes forked for each call;
+- ``workers per call``: ``n_jobs=2``, two workers started for each call
+  (processes forked with numpy, threads with numba);
 - ``pool of 2``: one ``ProcessPoolExecutor(2)`` given to every call;
 - ``1 core``: ``n_jobs=1``, for the baseline.
 
