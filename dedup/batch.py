@@ -290,14 +290,6 @@ def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list
         _inherited.clear()
 
 
-def _in_threads(function: Callable, batches: Iterator[list[str]], config: DedupConfig,
-                workers: int) -> Iterator[tuple[int, object]]:
-    # Threads share the batches' memory: nothing is forked, pickled or piped.
-    # They run in parallel only in code that releases the GIL (the compiled loops).
-    with ThreadPoolExecutor(workers) as threads:
-        yield from _ordered(lambda _, batch: threads.submit(function, batch, config), batches, 2 * workers)
-
-
 def _in_executor(function: Callable, batches: Iterator[list[str]], config: DedupConfig, executor: Executor,
                  workers: int) -> Iterator[tuple[int, object]]:
     # Workers the executor forks at its first task inherit the warmed-up tables.
@@ -348,7 +340,10 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
         workers = _cores() if chars >= min_chars else 1
         batches = chain(read_ahead, batches)
     if workers > 1 and stages(config).releases_gil:
-        yield from _in_threads(function, batches, config, workers)
+        # Threads share the batches' memory: nothing is forked, pickled or piped.
+        # They run in parallel only in code that releases the GIL (the compiled loops).
+        with ThreadPoolExecutor(workers) as threads:
+            yield from _in_executor(function, batches, config, threads, workers)
         return
     if workers > 1:
         yield from _in_workers(function, texts, batches, config, workers, out)
