@@ -29,6 +29,7 @@ import importlib
 import math
 import mmap
 import os
+import signal
 import sys
 import threading
 from collections import deque
@@ -263,6 +264,13 @@ def _warm_up(function: Callable, config: DedupConfig) -> None:
     function(["warm up", "warm up, à côté"], config)
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process of a terminal's process group. A worker
+    # interrupted while sending a result leaves half a message in the pipe and
+    # the pool waiting for the rest forever; the parent alone stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list[str]], config: DedupConfig,
                 workers: int, out: np.ndarray | None) -> Iterator[tuple[int, object]]:
     _warm_up(function, config)
@@ -274,7 +282,7 @@ def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list
     # not copy every page of the parent's heap just by collecting garbage.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts) as pool:
             def submit(position: int, batch: list[str]) -> Future:
                 if inherit:
                     return pool.submit(_inherited_batch, function, position, position + len(batch), config)

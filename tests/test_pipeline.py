@@ -1,5 +1,6 @@
 import json
 import multiprocessing
+import signal
 import subprocess
 import sys
 import threading
@@ -278,6 +279,20 @@ def test_workers_started_either_way_give_identical_signatures_and_clusters(monke
     lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")),
     lambda: ThreadPoolExecutor(2),
 ], ids=["fork-pool", "forkserver-pool", "threads"])
+def interrupt_handlers(batch, config):
+    return [signal.getsignal(signal.SIGINT)] * len(batch)
+
+
+def test_worker_processes_leave_ctrl_c_to_the_calling_process():
+    from dedup import DedupConfig
+    from dedup.batch import map_batches
+
+    texts = [f"text {i}" for i in range(40)]
+    results = list(map_batches(interrupt_handlers, texts, DedupConfig(n_jobs=2)))
+    assert len(results) > 2 and [h for _, part in results for h in part] == [signal.SIG_IGN] * len(texts)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the caller's own is untouched
+
+
 def test_one_executor_shared_by_many_calls_gives_identical_results(monkeypatch, make_executor):
     import dedup.batch
     from dedup import paragraph_signatures
