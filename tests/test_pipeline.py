@@ -274,11 +274,6 @@ def test_workers_started_either_way_give_identical_signatures_and_clusters(monke
     assert not dedup.batch._inherited
 
 
-@pytest.mark.parametrize("make_executor", [
-    lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")),
-    lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")),
-    lambda: ThreadPoolExecutor(2),
-], ids=["fork-pool", "forkserver-pool", "threads"])
 def interrupt_handlers(batch, config):
     return [signal.getsignal(signal.SIGINT)] * len(batch)
 
@@ -293,6 +288,11 @@ def test_worker_processes_leave_ctrl_c_to_the_calling_process():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the caller's own is untouched
 
 
+@pytest.mark.parametrize("make_executor", [
+    lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")),
+    lambda: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")),
+    lambda: ThreadPoolExecutor(2),
+], ids=["fork-pool", "forkserver-pool", "threads"])
 def test_one_executor_shared_by_many_calls_gives_identical_results(monkeypatch, make_executor):
     import dedup.batch
     from dedup import paragraph_signatures
