@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["run_starts", "key_order", "first_occurrences", "found_in", "sorted_unique", "merged", "offsets_of",
-           "text_offsets", "code_points", "gather_positions", "gathered"]
+           "text_offsets", "code_points", "range_positions", "gather_positions",
+           "gathered"]
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -137,15 +138,24 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+def range_positions(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Every position of the ranges ``[starts, stops)``, one range after another.
+
+    >>> range_positions(np.array([2, 0]), np.array([5, 2])).tolist()
+    [2, 3, 4, 0, 1]
+    """
+    sizes = stops - starts
+    ends = np.cumsum(sizes)
+    return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)
+
+
 def gather_positions(offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Positions, one piece after another, of pieces ``ids`` of an array cut at ``offsets``.
 
     >>> gather_positions(np.array([0, 2, 2, 5]), np.array([2, 0])).tolist()
     [2, 3, 4, 0, 1]
     """
-    starts, sizes = offsets[ids], offsets[ids + 1] - offsets[ids]
-    ends = np.cumsum(sizes)
-    return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)
+    return range_positions(offsets[ids], offsets[ids + 1])
 
 
 def gathered(values: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -68,7 +68,7 @@ from statistics import median
 
 import numpy as np
 
-from .arrays import code_points, found_in
+from .arrays import code_points, found_in, range_positions, run_starts
 
 __all__ = ["IS_SPACE", "Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
 
@@ -285,9 +285,7 @@ def _out_of_runs(runs: tuple[np.ndarray, np.ndarray], positions: np.ndarray, for
 
 def _ranges(first: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every element of the ranges ``[first, stop)``, range after range, and the range it is in."""
-    sizes = stop - first
-    owner = np.repeat(np.arange(len(first)), sizes)
-    return np.arange(sizes.sum()) + np.repeat(first - (np.cumsum(sizes) - sizes), sizes), owner
+    return range_positions(first, stop), np.repeat(np.arange(len(first)), stop - first)
 
 
 @dataclass(frozen=True)
@@ -344,11 +342,11 @@ def _usual_indents(indents: np.ndarray, first: np.ndarray, stop: np.ndarray) -> 
     at, owner = _ranges(first, stop)
     order = np.lexsort((at, indents[at], owner))
     owner, indent, at = owner[order], indents[at][order], at[order]
-    group = np.flatnonzero(np.append(True, (owner[1:] != owner[:-1]) | (indent[1:] != indent[:-1])))
+    group = np.flatnonzero(run_starts(owner) | run_starts(indent))
     size = np.diff(np.append(group, len(order)))
     owner, indent, at = owner[group], indent[group], at[group]
     best = np.lexsort((at, -size, owner))
-    return indent[best[np.append(True, owner[best][1:] != owner[best][:-1])]]
+    return indent[best[run_starts(owner[best])]]
 
 
 def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, classes: np.ndarray,
