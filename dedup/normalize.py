@@ -34,7 +34,7 @@ from itertools import compress, repeat
 
 import numpy as np
 
-from .arrays import code_points, gathered, offsets_of, text_offsets
+from .arrays import code_points, found_in, gathered, offsets_of, text_offsets
 from .hashing import fingerprints128
 from .segment import IS_SPACE
 
@@ -247,12 +247,13 @@ def _mapped(texts: list[str], casefold: bool, fold_punctuation: bool) -> tuple[n
     if not len(expanded):
         return units, offsets
     # Rows are padded with _DELETED, which goes with the deleted characters.
+    # Each character's first is written in its place and the rest inserted
+    # after it: np.insert moves the others by a boolean mask, measured 3x
+    # faster on Wikipedia than np.repeat with a count per character.
     width = expansions.shape[1]
-    counts = np.ones(len(units), dtype=np.int64)
-    counts[expanded] = width
     rows = expansions[units[expanded] - _EXPANDED]
-    units = np.repeat(units, counts)
-    units[(expanded + (width - 1) * np.arange(len(expanded)))[:, None] + np.arange(width)] = rows
+    units = np.insert(units, np.repeat(expanded + 1, width - 1), rows[:, 1:].ravel())
+    units[expanded + (width - 1) * np.arange(len(expanded))] = rows[:, 0]
     return units, offsets + (width - 1) * np.searchsorted(expanded, offsets)
 
 
@@ -294,16 +295,27 @@ def collapsed_spaces(units: np.ndarray, offsets: np.ndarray) -> NormalizedTexts:
     space = units == ord(" ")
     # A space stays when it follows something else in its own text: the first
     # of each run, except a run that begins the text.
-    follows = np.zeros(len(units), dtype=bool)
-    follows[1:] = ~space[:-1]
-    follows[offsets[:-1][offsets[:-1] < len(units)]] = False
-    keep = ~space | follows
-    positions = np.flatnonzero(keep)
-    kept_offsets = np.searchsorted(positions, offsets)
-    # A run that ends its text has left one space, now the text's last unit.
+    keep = np.ones(len(units), dtype=bool)
+    np.logical_not(space[:-1], out=keep[1:])
+    keep[offsets[:-1][offsets[:-1] < len(units)]] = False
+    keep |= ~space
+    # Positions of the dropped spaces, not of the kept units: far fewer, and
+    # the per-text lookups below then stay in cache (measured 2x faster on 20
+    # Newsgroups).
+    dropped = np.flatnonzero(~keep)
+    kept_offsets = offsets - np.searchsorted(dropped, offsets)
+    # A run that ends its text has left its first space, now the text's last
+    # unit: the one just before the run of consecutive dropped positions that
+    # ends the text, or the text's last unit if the run was one space long.
     filled = np.flatnonzero(kept_offsets[1:] > kept_offsets[:-1])
-    trailing = filled[space[positions[kept_offsets[filled + 1] - 1]]]
-    keep[positions[kept_offsets[trailing + 1] - 1]] = False
+    trailing = filled[space[offsets[filled + 1] - 1]]
+    last = offsets[trailing + 1] - 1
+    ends_dropped = found_in(dropped, last)
+    # Within a run of consecutive positions, position minus rank is constant.
+    run_key = dropped - np.arange(len(dropped))
+    run_first = np.searchsorted(run_key, run_key[np.searchsorted(dropped, last[ends_dropped])])
+    last[ends_dropped] = dropped[run_first] - 1
+    keep[last] = False
     removed = np.zeros(len(offsets), dtype=np.int64)
     removed[trailing + 1] = 1
     # A boolean index, not ``compress`` or the positions: measured 2x faster.
