@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["run_starts", "key_order", "first_occurrences", "found_in", "sorted_unique", "merged", "offsets_of",
-           "text_offsets", "code_points", "range_positions", "gather_positions",
+           "chunk_bounds", "text_offsets", "code_points", "range_positions", "gather_positions",
            "gathered"]
 
 
@@ -118,6 +118,18 @@ def offsets_of(lengths: np.ndarray) -> np.ndarray:
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return offsets
+
+
+def chunk_bounds(lengths: np.ndarray, chunk: int) -> list[int]:
+    """Bounds ``[0, ..., len(lengths)]`` cutting items of ``lengths`` into
+    consecutive chunks of about ``chunk`` in total: a new chunk begins with each
+    item that ends past a multiple of ``chunk``. A long item makes a long chunk.
+
+    >>> chunk_bounds(np.array([3, 3, 3, 9, 1]), 5)
+    [0, 1, 3, 5]
+    """
+    cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // chunk)) + 1
+    return [0, *cuts.tolist(), len(lengths)]
 
 
 def text_offsets(texts: Sequence[str]) -> np.ndarray:

@@ -35,7 +35,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
 from multiprocessing import get_all_start_methods, get_context
@@ -43,12 +43,12 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import first_occurrences
+from .arrays import chunk_bounds, first_occurrences, found_in
 from .config import DedupConfig
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
 from .normalize import NormalizedTexts, normalized_texts, split_ascii
-from .segment import Paragraphs, paragraph_texts, segment
+from .segment import Paragraphs, block_pieces, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
 from .verify import jaccard
 
@@ -69,13 +69,13 @@ class ParagraphFeatures:
     """What the per-paragraph stages produce, one row per paragraph of ``documents`` texts.
 
     ``fingerprints`` is ``(n, 2)`` uint64 (xxh3-128 of the normalised text);
-    ``shingles`` the shingle sets, except that a copy of a paragraph earlier
-    in its batch has an empty set and no tokens (its first occurrence holds
-    them), or ``None`` when they were not kept; ``fuzzy`` marks paragraphs
-    long enough for near-duplicate matching, and ``band_keys`` holds their
-    LSH band keys (``(fuzzy.sum(), bands)`` uint64, from their MinHash
-    signatures) in row order: band keys travel back from workers, not the
-    3.5x larger signatures.
+    ``shingles`` the shingle sets, except that a copy of a paragraph shortly
+    before it (in one round of :func:`_batch_features`) has an empty set and
+    no tokens (its first occurrence holds them), or ``None`` when they were
+    not kept; ``fuzzy`` marks paragraphs long enough for near-duplicate
+    matching, and ``band_keys`` holds their LSH band keys (``(fuzzy.sum(),
+    bands)`` uint64, from their MinHash signatures) in row order: band keys
+    travel back from workers, not the 3.5x larger signatures.
     """
 
     documents: int
@@ -139,20 +139,34 @@ def _fingerprints(raw: list[str], normalized: NormalizedTexts) -> np.ndarray:
 
 
 def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bool = True) -> ParagraphFeatures:
+    # One long text is cut, then its paragraphs go on, about BATCH_CHARS
+    # characters at a time, so that it takes no more memory than a batch of
+    # short texts.
+    paragraphs = segment(texts, config.segmentation, BATCH_CHARS)
+    bounds = chunk_bounds(paragraphs.end - paragraphs.start, BATCH_CHARS)
+    rounds = [_round_features([texts[d][s:e] for d, s, e in zip(paragraphs.doc[a:b].tolist(),
+                                                                 paragraphs.start[a:b].tolist(),
+                                                                 paragraphs.end[a:b].tolist())],
+                              config, keep_shingles)
+              for a, b in zip(bounds[:-1], bounds[1:])]
+    fingerprints, shingles, fuzzy, keys = zip(*rounds)
+    return ParagraphFeatures(len(texts), paragraphs, np.concatenate(fingerprints),
+                             ShingleSets.concatenate(shingles) if keep_shingles else None,
+                             np.concatenate(fuzzy), np.concatenate(keys))
+
+
+def _round_features(raw: list[str], config: DedupConfig, keep_shingles: bool) -> tuple:
+    """Fingerprints, shingle sets (if kept), whether fuzzy, and band keys of paragraphs ``raw``."""
     kernel = stages(config)
-    paragraphs = segment(texts, config.segmentation)
-    raw = [texts[d][s:e] for d, s, e in zip(paragraphs.doc.tolist(), paragraphs.start.tolist(),
-                                             paragraphs.end.tolist())]
     normalized = kernel.normalized(raw, config)
     fingerprints = _fingerprints(raw, normalized)
-    # A copy of a paragraph earlier in the batch is neither shingled nor signed again.
+    # A copy of a paragraph earlier among these is neither shingled nor signed again.
     firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
     shingles = kernel.shingle_sets(normalized.take(firsts), config).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     lsh = resolve_lsh(config)
     signed = kernel.signatures(shingles.take(np.flatnonzero(fuzzy)), config)
-    keys = band_keys(signed, lsh.bands, lsh.rows)
-    return ParagraphFeatures(len(texts), paragraphs, fingerprints, shingles if keep_shingles else None, fuzzy, keys)
+    return fingerprints, shingles if keep_shingles else None, fuzzy, band_keys(signed, lsh.bands, lsh.rows)
 
 
 def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
@@ -190,8 +204,7 @@ def _batches(texts: Iterable[str], batch_chars: int, lengths: np.ndarray | None)
     texts' ``lengths``, known when ``texts`` is a sequence, cut it in one array
     operation instead of text by text."""
     if lengths is not None:
-        cuts = np.flatnonzero(np.diff(np.cumsum(lengths) // batch_chars)) + 1
-        bounds = [0, *cuts.tolist(), len(texts)]
+        bounds = chunk_bounds(lengths, batch_chars)
         yield from (list(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a)
         return
     batch, chars = [], 0
@@ -368,14 +381,53 @@ def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles:
 
     Without ``keep_shingles`` only the fixed-size features are kept (about
     ``16 + 8 * bands`` bytes a paragraph): the text and its shingles are let go
-    batch by batch.
+    batch by batch. A text longer than ``BATCH_CHARS`` goes in pieces cut at
+    blank lines (:func:`dedup.segment.block_pieces`), so that its paragraphs
+    spread over batches and workers as those of shorter texts do.
     """
     function = partial(_batch_features, keep_shingles=keep_shingles)
-    results = list(map_batches(function, texts, config, executor=executor))
+    later_pieces: list[tuple[int, int]] = []
+    pieces = texts if config.segmentation == "none" else _pieces(texts, later_pieces)
+    results = list(map_batches(function, pieces, config, executor=executor))
     if not results:
         return _batch_features([], config, keep_shingles)
     offsets, parts = zip(*results)
-    return _concatenate(list(parts), list(offsets))
+    return _rejoined(_concatenate(list(parts), list(offsets)), later_pieces)
+
+
+def _pieces(texts: Iterable[str], later_pieces: list[tuple[int, int]]) -> Iterable[str]:
+    """``texts``, those longer than ``BATCH_CHARS`` in :func:`block_pieces`;
+    ``later_pieces`` gets the position and start of each piece but the first of
+    a text. A sequence with no such text is returned as it is."""
+    if isinstance(texts, Sequence) and max(map(len, texts), default=0) <= BATCH_CHARS:
+        return texts
+
+    def pieces() -> Iterator[str]:
+        position = 0
+        for text in texts:
+            spans = block_pieces(text, BATCH_CHARS) if len(text) > BATCH_CHARS else [(0, len(text))]
+            for k, (start, end) in enumerate(spans):
+                if k:
+                    later_pieces.append((position, start))
+                yield text[start:end]
+                position += 1
+
+    return pieces()
+
+
+def _rejoined(features: ParagraphFeatures, later_pieces: list[tuple[int, int]]) -> ParagraphFeatures:
+    """``features`` of pieces (see :func:`_pieces`) as features of the texts they were cut from."""
+    if not later_pieces:
+        return features
+    position, start = np.array(later_pieces, dtype=np.int64).T
+    piece = features.paragraphs.doc
+    offset = np.zeros(len(piece), dtype=np.int64)
+    cut = found_in(position, piece)
+    offset[cut] = start[np.searchsorted(position, piece[cut])]
+    paragraphs = Paragraphs.numbered(piece - np.searchsorted(position, piece, side="right"),
+                                     features.paragraphs.start + offset, features.paragraphs.end + offset,
+                                     features.documents - len(position))
+    return replace(features, documents=features.documents - len(position), paragraphs=paragraphs)
 
 
 def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,

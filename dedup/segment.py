@@ -70,7 +70,8 @@ import numpy as np
 
 from .arrays import code_points, found_in, range_positions, run_starts
 
-__all__ = ["IS_SPACE", "Paragraphs", "paragraph_spans", "paragraph_texts", "segment", "separator_breaks"]
+__all__ = ["IS_SPACE", "SEGMENT_CHARS", "Paragraphs", "block_pieces", "paragraph_spans", "paragraph_texts",
+           "segment", "separator_breaks"]
 
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -81,6 +82,8 @@ _CLOSERS = "\"'”’»)]*_"
 _SENTENCE_FINAL = set(".!?:;…。！？")
 # Width below which "similar line lengths" says nothing about wrapping.
 _MIN_WRAP_WIDTH = 30
+# Characters cut at a time by :func:`segment`: some 20 MB of work arrays.
+SEGMENT_CHARS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,13 @@ class Paragraphs:
 
     def __len__(self) -> int:
         return len(self.doc)
+
+    @staticmethod
+    def numbered(doc: np.ndarray, start: np.ndarray, end: np.ndarray, documents: int) -> Paragraphs:
+        """The table of paragraphs in document order (``doc`` ascending), each numbered within its text."""
+        counts = np.bincount(doc, minlength=documents)
+        return Paragraphs(doc=doc, index=np.arange(len(doc)) - np.repeat(np.cumsum(counts) - counts, counts),
+                          start=start, end=end)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -214,12 +224,33 @@ def paragraph_spans(text: str, mode: str = "auto") -> np.ndarray:
     return np.array(_spans(text, mode), dtype=np.int64).reshape(-1, 2)
 
 
-def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
+def segment(texts: Sequence[str], mode: str = "auto", max_chars: int = SEGMENT_CHARS) -> Paragraphs:
     """The paragraph table of a batch of texts: :func:`paragraph_spans` of each,
-    computed by array operations over the whole batch."""
+    computed by array operations over the whole batch.
+
+    About ``max_chars`` characters are cut at a time, each taking about 10
+    bytes while it is, so that memory stays bounded however long a text is: a
+    longer text is first cut into pieces that end with a blank line (or
+    U+2029), which no mode looks across. Only a single block longer than
+    ``max_chars`` (no blank line in it) is cut in one go.
+    """
     if mode == "none":
         return _whole_texts(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if lengths.sum() <= max_chars:
+        doc, start, end = _segmented(texts, lengths, mode)
+    else:
+        rounds = []
+        for piece_doc, piece_start, pieces in _rounds(texts, max_chars):
+            doc, start, end = _segmented(pieces, np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)),
+                                         mode)
+            rounds.append((piece_doc[doc], start + piece_start[doc], end + piece_start[doc]))
+        doc, start, end = (np.concatenate(column) for column in zip(*rounds))
+    return Paragraphs.numbered(doc, start, end, len(texts))
+
+
+def _segmented(texts: Sequence[str], lengths: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The text, start and end of each paragraph of ``texts`` (of ``lengths``), cut all at once."""
     text_ends = np.cumsum(lengths)
     classes = _classes(code_points("".join(texts)))
     lines = _batch_lines(classes, text_ends - lengths, text_ends)
@@ -234,10 +265,51 @@ def segment(texts: Sequence[str], mode: str = "auto") -> Paragraphs:
             order = np.argsort(first)
             first, stop = first[order], stop[order]
     doc = lines.doc[first]
-    counts = np.bincount(doc, minlength=len(texts))
     offset = (text_ends - lengths)[doc]
-    return Paragraphs(doc=doc, index=np.arange(len(doc)) - np.repeat(np.cumsum(counts) - counts, counts),
-                      start=lines.first[first] - offset, end=lines.last[stop - 1] + 1 - offset)
+    return doc, lines.first[first] - offset, lines.last[stop - 1] + 1 - offset
+
+
+def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
+    """``texts`` in rounds of at most ``max_chars`` characters (but for a longer
+    block), a text longer than that in pieces (see :func:`block_pieces`): for
+    each round, each piece's text and start in it, and the pieces."""
+    docs, starts, pieces, chars = [], [], [], 0
+    for doc, text in enumerate(texts):
+        for start, end in block_pieces(text, max_chars):
+            if pieces and chars + end - start > max_chars:
+                yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), pieces
+                docs, starts, pieces, chars = [], [], [], 0
+            docs.append(doc)
+            starts.append(start)
+            pieces.append(text[start:end])
+            chars += end - start
+    if pieces:
+        yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), pieces
+
+
+# Ends of blank lines that str.rfind finds: just after one, a text can be cut
+# without changing a block. Any line break would do in mode "lines", but not
+# in the modes that judge a block by all its lines.
+_BLOCK_ENDS = ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
+
+
+def block_pieces(text: str, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Spans cutting ``text`` into pieces of at most ``max_chars`` characters,
+    each but the last ending with a blank line; a piece is longer only where a
+    block is. In every mode but ``"none"``, the pieces cut apart give the
+    paragraphs of the whole text."""
+    start = 0
+    while len(text) - start > max_chars:
+        stop = start + max_chars
+        last = [found + len(mark) for mark in _BLOCK_ENDS if (found := text.rfind(mark, start, stop)) >= 0]
+        # None in the window: a block longer than max_chars, cut at its end.
+        cut = max(last) if last else min((found + len(mark) for mark in _BLOCK_ENDS
+                                          if (found := text.find(mark, start)) >= 0), default=None)
+        if cut is None:
+            break
+        yield start, cut
+        start = cut
+    yield start, len(text)
 
 
 # Character classes, one bit each, looked up once per code point of a batch.

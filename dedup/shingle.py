@@ -43,7 +43,7 @@ from functools import cache
 
 import numpy as np
 
-from .arrays import found_in, gathered, merged, offsets_of, sorted_unique
+from .arrays import chunk_bounds, found_in, gathered, merged, offsets_of, sorted_unique
 from .hashing import combine_columns, fmix64
 from .normalize import NormalizedTexts, collapsed_spaces
 from .segment import IS_SPACE
@@ -114,6 +114,8 @@ class ShingleSets:
         """One batch holding the sets of ``parts`` in order."""
         if not parts:
             return ShingleSets(np.empty(0, np.uint64), np.zeros(1, np.int64), np.empty(0, np.int64))
+        if len(parts) == 1:
+            return parts[0]
         sizes = np.concatenate([p.sizes for p in parts])
         return ShingleSets(values=np.concatenate([p.values for p in parts]),
                            offsets=offsets_of(sizes),
@@ -241,8 +243,7 @@ def shingle_sets(normalized_texts: NormalizedTexts | Sequence[str], unit: str, n
     texts = (normalized_texts if isinstance(normalized_texts, NormalizedTexts)
              else NormalizedTexts.of(normalized_texts))
     offsets = texts.offsets
-    cuts = np.flatnonzero(np.diff(offsets[1:] // _KERNEL_CHARS)) + 1
-    bounds = [0, *cuts.tolist(), len(texts)]
+    bounds = chunk_bounds(texts.lengths, _KERNEL_CHARS)
     return ShingleSets.concatenate([_shingle_kernel(texts.units[offsets[a] : offsets[b]],
                                                     offsets[a : b + 1] - offsets[a], unit, n)
                                     for a, b in zip(bounds[:-1], bounds[1:])])

@@ -57,3 +57,13 @@ def test_repeated_calls_benchmark_prints_a_row_per_data_task_and_kernel():
                                                   ("| Wikipedia + planted", "signatures"),
                                                   ("| Wikipedia + planted", "clusters")]
     assert all(float(cell.removesuffix(" s")) > 0 for row in rows for cell in row[3:6])
+
+
+@needs_shared
+def test_long_text_benchmark_finds_the_same_paragraphs_in_the_books_and_in_them_as_one_text():
+    done = subprocess.run([sys.executable, "-m", "benchmarks.long_text", "--share", "0.02", "--repeats", "1"],
+                          cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| books") or
+            line.startswith("| one text")]
+    assert len(rows) == 2 and float(rows[0][1]) == float(rows[1][1]) > 1
+    assert rows[0][4:] == rows[1][4:] and int(rows[0][4].replace(",", "")) > 1000  # paragraphs, duplicates

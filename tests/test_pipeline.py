@@ -238,6 +238,53 @@ def test_readme_example_runs_and_its_comments_are_true():
     assert '{"a": [(52, 96)], "b": [(0, 44)]}' in code
 
 
+def test_long_texts_go_through_the_stages_in_pieces_with_the_same_results(monkeypatch):
+    import dedup.batch
+
+    long_text = "\n\n".join(text for _, text in example_documents() * 3)
+    docs = ["A short one.", long_text, "", long_text.replace("\n\n", "\r\n\r\n")]
+    in_memory, streamed = find_duplicates(docs, n_jobs=1), find_duplicates_streaming(lambda: iter(docs), n_jobs=1)
+    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 300)
+    rounds = []
+    each_round = dedup.batch._round_features
+    monkeypatch.setattr(dedup.batch, "_round_features", lambda raw, *args: rounds.append(raw) or each_round(raw, *args))
+    for n_jobs in (1, 2):
+        for report, want in ((find_duplicates(docs, n_jobs=n_jobs), in_memory),
+                             (find_duplicates_streaming(lambda: iter(docs), n_jobs=n_jobs), streamed)):
+            same_results(report, want)
+            for column in ("doc", "index", "start", "end"):
+                assert np.array_equal(getattr(report.paragraphs, column), getattr(want.paragraphs, column)), column
+    assert find_duplicates(docs).cleaned_texts() == in_memory.cleaned_texts()
+    assert len(rounds) > 20 and max(sum(map(len, raw)) - len(raw[0]) for raw in rounds) < 300
+    assert in_memory.summary.duplicate_paragraphs > 10
+
+
+def test_one_long_text_takes_about_the_memory_of_the_same_text_as_many_documents():
+    import random
+    import tracemalloc
+
+    rng = random.Random(0)
+    words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)]
+    paragraphs = [" ".join(rng.choices(words, k=30)) + "." for _ in range(30_000)]
+    docs = ["\n\n".join(paragraphs[i : i + 300]) for i in range(0, len(paragraphs), 300)]
+    long_text = "\n\n".join(docs)
+    assert len(long_text) > 2 * max(dedup.segment.SEGMENT_CHARS, dedup.batch.BATCH_CHARS)
+
+    def peak_bytes(texts):
+        tracemalloc.start()
+        try:
+            report = find_duplicates(texts, n_jobs=1)
+            return tracemalloc.get_traced_memory()[1], report
+        finally:
+            tracemalloc.stop()
+
+    find_duplicates(docs[:1], n_jobs=1)  # lookup tables built beforehand, not counted
+    (split_peak, split), (long_peak, whole) = peak_bytes(docs), peak_bytes([long_text])
+    # Cut and then normalised, shingled and signed all at once, it took 2.4 times as much.
+    assert long_peak < 1.3 * split_peak
+    assert len(whole.representative) == len(split.representative) == len(paragraphs)
+
+
 def test_worker_processes_give_identical_results(monkeypatch):
     import dedup.batch
 
@@ -323,9 +370,9 @@ def test_every_batch_runs_in_the_given_executor_however_small_the_corpus(monkeyp
     monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 300)
     docs = [text for _, text in example_documents()] * 3
     with Counting(2) as executor:
-        report = find_duplicates(docs, n_jobs=1, executor=executor)
+        report = find_duplicates(docs, n_jobs=1, executor=executor, segmentation="none")  # texts whole
     assert min(map(len, docs)) > 300 and executor.tasks == len(docs)  # a batch per text
-    same_results(report, find_duplicates(docs, n_jobs=1))
+    same_results(report, find_duplicates(docs, n_jobs=1, segmentation="none"))
 
 
 def test_an_executor_must_be_an_executor():

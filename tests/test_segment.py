@@ -152,11 +152,23 @@ wrapped_texts = st.lists(
 @example(["a\nb\u2029c"], "blank-lines")
 @example(['x."', '"\nb\nxxxxx'], "wrapped")  # a line of closers ends no sentence, whatever precedes it
 def test_batch_table_agrees_with_each_text_alone(batch, mode):
-    table = segment(batch, mode)
+    assert_agrees_with_each_text_alone(segment(batch, mode), batch, mode)
+
+
+def assert_agrees_with_each_text_alone(table, batch, mode):
+    assert np.all(np.diff(table.doc) >= 0)
     for doc, text in enumerate(batch):
         rows = table.doc == doc
         assert np.array_equal(np.stack([table.start[rows], table.end[rows]], axis=1), paragraph_spans(text, mode))
         assert table.index[rows].tolist() == list(range(int(rows.sum())))
+
+
+# Texts with blank lines of every kind, cut a few characters at a time.
+@given(st.lists(st.one_of(texts, wrapped_texts), max_size=6), st.sampled_from(MODES), st.integers(1, 50))
+@example(["aa\r\r\nbb.\r\n\r\ncc\n\ndd\u2029\nee"], "auto", 3)  # a cut between "\r" and "\n" changes nothing
+@example(["x" * 20 + "\n\n" + "y" * 20 + "\nz"], "wrapped", 5)  # blocks longer than a round
+def test_a_batch_cut_a_few_characters_at_a_time_agrees_with_each_text_alone(batch, mode, max_chars):
+    assert_agrees_with_each_text_alone(segment(batch, mode, max_chars), batch, mode)
 
 
 @needs_shared
