@@ -398,21 +398,47 @@ def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles:
 def _pieces(texts: Iterable[str], later_pieces: list[tuple[int, int]]) -> Iterable[str]:
     """``texts``, those longer than ``BATCH_CHARS`` in :func:`block_pieces`;
     ``later_pieces`` gets the position and start of each piece but the first of
-    a text. A sequence with no such text is returned as it is."""
-    if isinstance(texts, Sequence) and max(map(len, texts), default=0) <= BATCH_CHARS:
-        return texts
+    a text. A sequence with no such text is returned as it is, one with some as
+    a :class:`_Pieces` view of it."""
+    if isinstance(texts, Sequence):
+        if max(map(len, texts), default=0) <= BATCH_CHARS:
+            return texts
+        spans = [(doc, start, end) for doc, text in enumerate(texts) for start, end in _spans(text)]
+        later_pieces.extend((position, start) for position, (_, start, _) in enumerate(spans) if start)
+        return _Pieces(texts, spans)
 
     def pieces() -> Iterator[str]:
         position = 0
         for text in texts:
-            spans = block_pieces(text, BATCH_CHARS) if len(text) > BATCH_CHARS else [(0, len(text))]
-            for k, (start, end) in enumerate(spans):
-                if k:
+            for start, end in _spans(text):
+                if start:
                     later_pieces.append((position, start))
                 yield text[start:end]
                 position += 1
 
     return pieces()
+
+
+def _spans(text: str) -> Iterable[tuple[int, int]]:
+    return block_pieces(text, BATCH_CHARS) if len(text) > BATCH_CHARS else ((0, len(text)),)
+
+
+class _Pieces(Sequence):
+    """Pieces ``texts[doc][start:end]`` of a sequence of texts, one per span,
+    sliced only when read: workers forked with it slice their batches from the
+    memory they inherit, as they do from a sequence of texts."""
+
+    def __init__(self, texts: Sequence[str], spans: list[tuple[int, int, int]]):
+        self._texts, self._spans = texts, spans
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self._texts[doc][start:end] for doc, start, end in self._spans[position]]
+        doc, start, end = self._spans[position]
+        return self._texts[doc][start:end]
 
 
 def _rejoined(features: ParagraphFeatures, later_pieces: list[tuple[int, int]]) -> ParagraphFeatures:
