@@ -6,7 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from benchmarks.corpora import records
-from dedup.segment import paragraph_spans, segment
+from dedup.segment import block_pieces, paragraph_spans, segment
 from tests.helpers import needs_shared
 
 MODES = ["auto", "blank-lines", "lines", "wrapped", "none"]
@@ -169,6 +169,19 @@ def assert_agrees_with_each_text_alone(table, batch, mode):
 @example(["x" * 20 + "\n\n" + "y" * 20 + "\nz"], "wrapped", 5)  # blocks longer than a round
 def test_a_batch_cut_a_few_characters_at_a_time_agrees_with_each_text_alone(batch, mode, max_chars):
     assert_agrees_with_each_text_alone(segment(batch, mode, max_chars), batch, mode)
+
+
+@given(st.one_of(texts, wrapped_texts), st.integers(1, 30))
+def test_block_pieces_cover_the_text_and_end_with_a_blank_line(text, max_chars):
+    spans = list(block_pieces(text, max_chars))
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(a[0] < a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    ends = ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
+    for start, end in spans[:-1]:
+        assert text[start:end].endswith(ends)
+        # Longer only when no blank line ends within max_chars of its start.
+        assert end - start <= max_chars or not any(text[start:cut].endswith(ends)
+                                                   for cut in range(start + 1, start + max_chars + 1))
 
 
 @needs_shared
