@@ -403,14 +403,14 @@ def _pieces(texts: Iterable[str], later_pieces: list[tuple[int, int]]) -> Iterab
     if isinstance(texts, Sequence):
         if max(map(len, texts), default=0) <= BATCH_CHARS:
             return texts
-        spans = [(doc, start, end) for doc, text in enumerate(texts) for start, end in _spans(text)]
+        spans = [(doc, start, end) for doc, text in enumerate(texts) for start, end in _piece_spans(text)]
         later_pieces.extend((position, start) for position, (_, start, _) in enumerate(spans) if start)
         return _Pieces(texts, spans)
 
     def pieces() -> Iterator[str]:
         position = 0
         for text in texts:
-            for start, end in _spans(text):
+            for start, end in _piece_spans(text):
                 if start:
                     later_pieces.append((position, start))
                 yield text[start:end]
@@ -419,7 +419,7 @@ def _pieces(texts: Iterable[str], later_pieces: list[tuple[int, int]]) -> Iterab
     return pieces()
 
 
-def _spans(text: str) -> Iterable[tuple[int, int]]:
+def _piece_spans(text: str) -> Iterable[tuple[int, int]]:
     return block_pieces(text, BATCH_CHARS) if len(text) > BATCH_CHARS else ((0, len(text)),)
 
 
@@ -434,7 +434,7 @@ class _Pieces(Sequence):
     def __len__(self) -> int:
         return len(self._spans)
 
-    def __getitem__(self, position):
+    def __getitem__(self, position: int | slice) -> str | list[str]:
         if isinstance(position, slice):
             return [self._texts[doc][start:end] for doc, start, end in self._spans[position]]
         doc, start, end = self._spans[position]
