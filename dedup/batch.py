@@ -382,12 +382,13 @@ def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles:
     Without ``keep_shingles`` only the fixed-size features are kept (about
     ``16 + 8 * bands`` bytes a paragraph): the text and its shingles are let go
     batch by batch. A text longer than ``BATCH_CHARS`` goes in pieces cut at
-    blank lines (:func:`dedup.segment.block_pieces`), so that its paragraphs
+    blank lines, or at line breaks in mode ``"lines"``
+    (:func:`dedup.segment.block_pieces`), so that its paragraphs
     spread over batches and workers as those of shorter texts do.
     """
     function = partial(_batch_features, keep_shingles=keep_shingles)
     later_pieces: list[tuple[int, int]] = []
-    pieces = texts if config.segmentation == "none" else _pieces(texts, later_pieces)
+    pieces = texts if config.segmentation == "none" else _pieces(texts, config.segmentation, later_pieces)
     results = list(map_batches(function, pieces, config, executor=executor))
     if not results:
         return _batch_features([], config, keep_shingles)
@@ -395,22 +396,22 @@ def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles:
     return _rejoined(_concatenate(list(parts), list(offsets)), later_pieces)
 
 
-def _pieces(texts: Iterable[str], later_pieces: list[tuple[int, int]]) -> Iterable[str]:
-    """``texts``, those longer than ``BATCH_CHARS`` in :func:`block_pieces`;
+def _pieces(texts: Iterable[str], mode: str, later_pieces: list[tuple[int, int]]) -> Iterable[str]:
+    """``texts``, those longer than ``BATCH_CHARS`` in :func:`block_pieces` (for segmentation ``mode``);
     ``later_pieces`` gets the position and start of each piece but the first of
     a text. A sequence with no such text is returned as it is, one with some as
     a :class:`_Pieces` view of it."""
     if isinstance(texts, Sequence):
         if max(map(len, texts), default=0) <= BATCH_CHARS:
             return texts
-        spans = [(doc, start, end) for doc, text in enumerate(texts) for start, end in _piece_spans(text)]
+        spans = [(doc, start, end) for doc, text in enumerate(texts) for start, end in _piece_spans(text, mode)]
         later_pieces.extend((position, start) for position, (_, start, _) in enumerate(spans) if start)
         return _Pieces(texts, spans)
 
     def pieces() -> Iterator[str]:
         position = 0
         for text in texts:
-            for start, end in _piece_spans(text):
+            for start, end in _piece_spans(text, mode):
                 if start:
                     later_pieces.append((position, start))
                 yield text[start:end]
@@ -419,8 +420,8 @@ def _pieces(texts: Iterable[str], later_pieces: list[tuple[int, int]]) -> Iterab
     return pieces()
 
 
-def _piece_spans(text: str) -> Iterable[tuple[int, int]]:
-    return block_pieces(text, BATCH_CHARS) if len(text) > BATCH_CHARS else ((0, len(text)),)
+def _piece_spans(text: str, mode: str) -> Iterable[tuple[int, int]]:
+    return block_pieces(text, BATCH_CHARS, mode) if len(text) > BATCH_CHARS else ((0, len(text)),)
 
 
 class _Pieces(Sequence):

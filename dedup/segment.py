@@ -231,8 +231,9 @@ def segment(texts: Sequence[str], mode: str = "auto", max_chars: int = SEGMENT_C
     About ``max_chars`` characters are cut at a time, each taking about 10
     bytes while it is, so that memory stays bounded however long a text is: a
     longer text is first cut into pieces that end with a blank line (or
-    U+2029), which no mode looks across. Only a single block longer than
-    ``max_chars`` (no blank line in it) is cut in one go.
+    U+2029), which no mode looks across (any line break in mode ``"lines"``).
+    Only a single block longer than ``max_chars`` (no blank line in it) is cut
+    in one go.
     """
     if mode == "none":
         return _whole_texts(texts)
@@ -241,7 +242,7 @@ def segment(texts: Sequence[str], mode: str = "auto", max_chars: int = SEGMENT_C
         doc, start, end = _segmented(texts, lengths, mode)
     else:
         rounds = []
-        for piece_doc, piece_start, pieces in _rounds(texts, max_chars):
+        for piece_doc, piece_start, pieces in _rounds(texts, max_chars, mode):
             doc, start, end = _segmented(pieces, np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)),
                                          mode)
             rounds.append((piece_doc[doc], start + piece_start[doc], end + piece_start[doc]))
@@ -269,13 +270,13 @@ def _segmented(texts: Sequence[str], lengths: np.ndarray, mode: str) -> tuple[np
     return doc, lines.first[first] - offset, lines.last[stop - 1] + 1 - offset
 
 
-def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
+def _rounds(texts: Sequence[str], max_chars: int, mode: str) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
     """``texts`` in rounds of at most ``max_chars`` characters (but for a longer
     block), a text longer than that in pieces (see :func:`block_pieces`): for
     each round, each piece's text and start in it, and the pieces."""
     docs, starts, pieces, chars = [], [], [], 0
     for doc, text in enumerate(texts):
-        for start, end in block_pieces(text, max_chars):
+        for start, end in block_pieces(text, max_chars, mode):
             if pieces and chars + end - start > max_chars:
                 yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), pieces
                 docs, starts, pieces, chars = [], [], [], 0
@@ -288,22 +289,25 @@ def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, 
 
 
 # Ends of blank lines that str.rfind finds: just after one, a text can be cut
-# without changing a block. Any line break would do in mode "lines", but not
-# in the modes that judge a block by all its lines.
+# without changing a block. Any line break will do in mode "lines", but not in
+# the modes that judge a block by all its lines.
 _BLOCK_ENDS = ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
+_LINE_ENDS = tuple(_BREAK_CHARACTERS)
 
 
-def block_pieces(text: str, max_chars: int) -> Iterator[tuple[int, int]]:
+def block_pieces(text: str, max_chars: int, mode: str = "auto") -> Iterator[tuple[int, int]]:
     """Spans cutting ``text`` into pieces of at most ``max_chars`` characters,
-    each but the last ending with a blank line; a piece is longer only where a
-    block is. In every mode but ``"none"``, the pieces cut apart give the
-    paragraphs of the whole text."""
+    each but the last ending with a blank line (any line break in mode
+    ``"lines"``); a piece is longer only where a block (a line) is. In every
+    mode but ``"none"``, the pieces cut apart give the paragraphs of the whole
+    text."""
+    marks = _LINE_ENDS if mode == "lines" else _BLOCK_ENDS
     start = 0
     while len(text) - start > max_chars:
         stop = start + max_chars
-        last = [found + len(mark) for mark in _BLOCK_ENDS if (found := text.rfind(mark, start, stop)) >= 0]
+        last = [found + len(mark) for mark in marks if (found := text.rfind(mark, start, stop)) >= 0]
         # None in the window: a block longer than max_chars, cut at its end.
-        cut = max(last) if last else min((found + len(mark) for mark in _BLOCK_ENDS
+        cut = max(last) if last else min((found + len(mark) for mark in marks
                                           if (found := text.find(mark, start)) >= 0), default=None)
         if cut is None:
             break

@@ -238,23 +238,26 @@ def test_readme_example_runs_and_its_comments_are_true():
     assert '{"a": [(52, 96)], "b": [(0, 44)]}' in code
 
 
-def test_long_texts_go_through_the_stages_in_pieces_with_the_same_results(monkeypatch):
+@pytest.mark.parametrize("mode", ["auto", "lines"])  # cut at blank lines, or at any line break
+def test_long_texts_go_through_the_stages_in_pieces_with_the_same_results(monkeypatch, mode):
     import dedup.batch
 
     long_text = "\n\n".join(text for _, text in example_documents() * 3)
     docs = ["A short one.", long_text, "", long_text.replace("\n\n", "\r\n\r\n")]
-    in_memory, streamed = find_duplicates(docs, n_jobs=1), find_duplicates_streaming(lambda: iter(docs), n_jobs=1)
+    in_memory, streamed = (find_duplicates(docs, n_jobs=1, segmentation=mode),
+                           find_duplicates_streaming(lambda: iter(docs), n_jobs=1, segmentation=mode))
     monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 300)
     rounds = []
     each_round = dedup.batch._round_features
     monkeypatch.setattr(dedup.batch, "_round_features", lambda raw, *args: rounds.append(raw) or each_round(raw, *args))
     for n_jobs in (1, 2):
-        for report, want in ((find_duplicates(docs, n_jobs=n_jobs), in_memory),
-                             (find_duplicates_streaming(lambda: iter(docs), n_jobs=n_jobs), streamed)):
+        for report, want in ((find_duplicates(docs, n_jobs=n_jobs, segmentation=mode), in_memory),
+                             (find_duplicates_streaming(lambda: iter(docs), n_jobs=n_jobs, segmentation=mode),
+                              streamed)):
             same_results(report, want)
             for column in ("doc", "index", "start", "end"):
                 assert np.array_equal(getattr(report.paragraphs, column), getattr(want.paragraphs, column)), column
-    assert find_duplicates(docs).cleaned_texts() == in_memory.cleaned_texts()
+    assert find_duplicates(docs, segmentation=mode).cleaned_texts() == in_memory.cleaned_texts()
     assert len(rounds) > 20 and max(sum(map(len, raw)) - len(raw[0]) for raw in rounds) < 300
     assert in_memory.summary.duplicate_paragraphs > 10
 

@@ -171,12 +171,12 @@ def test_a_batch_cut_a_few_characters_at_a_time_agrees_with_each_text_alone(batc
     assert_agrees_with_each_text_alone(segment(batch, mode, max_chars), batch, mode)
 
 
-@given(st.one_of(texts, wrapped_texts), st.integers(1, 30))
-def test_block_pieces_cover_the_text_and_end_with_a_blank_line(text, max_chars):
-    spans = list(block_pieces(text, max_chars))
+@given(st.one_of(texts, wrapped_texts), st.integers(1, 30), st.sampled_from(["auto", "lines"]))
+def test_block_pieces_cover_the_text_and_end_with_a_blank_line_or_in_lines_mode_a_break(text, max_chars, mode):
+    spans = list(block_pieces(text, max_chars, mode))
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert all(a[0] < a[1] == b[0] for a, b in zip(spans, spans[1:]))
-    ends = ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
+    ends = tuple("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029") if mode == "lines" else ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
     for start, end in spans[:-1]:
         assert text[start:end].endswith(ends)
         # Longer only when no blank line ends within max_chars of its start.
