@@ -63,7 +63,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from statistics import median
 
 import numpy as np
@@ -228,33 +228,21 @@ def segment(texts: Sequence[str], mode: str = "auto", max_chars: int = SEGMENT_C
     """The paragraph table of a batch of texts: :func:`paragraph_spans` of each,
     computed by array operations over the whole batch.
 
-    About ``max_chars`` characters are cut at a time, each taking about 10
+    About ``max_chars`` characters are read at a time, each taking about 10
     bytes while it is, so that memory stays bounded however long a text is: a
-    longer text is first cut into pieces that end with a blank line (or
-    U+2029), which no mode looks across (any line break in mode ``"lines"``).
-    Only a single block longer than ``max_chars`` (no blank line in it) is cut
-    in one go.
+    longer text is read in pieces that end with a line break, and only the
+    table of its lines is kept to cut its blocks.
     """
     if mode == "none":
         return _whole_texts(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     if lengths.sum() <= max_chars:
-        doc, start, end = _segmented(texts, lengths, mode)
+        lines = _lines(texts, lengths)
     else:
-        rounds = []
-        for piece_doc, piece_start, pieces in _rounds(texts, max_chars, mode):
-            doc, start, end = _segmented(pieces, np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)),
-                                         mode)
-            rounds.append((piece_doc[doc], start + piece_start[doc], end + piece_start[doc]))
-        doc, start, end = (np.concatenate(column) for column in zip(*rounds))
-    return Paragraphs.numbered(doc, start, end, len(texts))
-
-
-def _segmented(texts: Sequence[str], lengths: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The text, start and end of each paragraph of ``texts`` (of ``lengths``), cut all at once."""
-    text_ends = np.cumsum(lengths)
-    classes = _classes(code_points("".join(texts)))
-    lines = _batch_lines(classes, text_ends - lengths, text_ends)
+        lines = _Lines.concatenate([
+            _lines(pieces, np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))).of_texts(
+                piece_doc, piece_start, continues)
+            for piece_doc, piece_start, continues, pieces in _rounds(texts, max_chars)])
     if mode == "lines":
         first = np.arange(len(lines.start))
         stop = first + 1
@@ -262,30 +250,42 @@ def _segmented(texts: Sequence[str], lengths: np.ndarray, mode: str) -> tuple[np
         first = np.flatnonzero(lines.opens)
         stop = np.append(first, len(lines.start))[1:]
         if mode != "blank-lines":
-            first, stop = _cut_blocks(first, stop, lines, classes, mode)
+            first, stop = _cut_blocks(first, stop, lines, mode)
             order = np.argsort(first)
             first, stop = first[order], stop[order]
-    doc = lines.doc[first]
-    offset = (text_ends - lengths)[doc]
-    return doc, lines.first[first] - offset, lines.last[stop - 1] + 1 - offset
+    return Paragraphs.numbered(lines.doc[first], lines.first[first], lines.last[stop - 1] + 1, len(texts))
 
 
-def _rounds(texts: Sequence[str], max_chars: int, mode: str) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
+def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]:
     """``texts`` in rounds of at most ``max_chars`` characters (but for a longer
-    block), a text longer than that in pieces (see :func:`block_pieces`): for
-    each round, each piece's text and start in it, and the pieces."""
-    docs, starts, pieces, chars = [], [], [], 0
+    line), a text longer than that in pieces that end with a line break: for
+    each round, each piece's text, its start in it, whether it continues a
+    block (it starts after a line that is not blank and does not end with
+    U+2029), and the pieces."""
+    docs, starts, continues, pieces, chars = [], [], [], [], 0
     for doc, text in enumerate(texts):
-        for start, end in block_pieces(text, max_chars, mode):
+        previous = 0
+        for start, end in block_pieces(text, max_chars, "lines"):
             if pieces and chars + end - start > max_chars:
-                yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), pieces
-                docs, starts, pieces, chars = [], [], [], 0
+                yield (np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues),
+                       pieces)
+                docs, starts, continues, pieces, chars = [], [], [], [], 0
             docs.append(doc)
             starts.append(start)
+            continues.append(start > 0 and not _ends_block(text, previous, start))
             pieces.append(text[start:end])
             chars += end - start
+            previous = start
     if pieces:
-        yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), pieces
+        yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues), pieces
+
+
+def _ends_block(text: str, start: int, end: int) -> bool:
+    """Whether the last line of ``text[start:end]``, which ends with its line
+    break, is blank or ends with U+2029."""
+    content_end = end - 2 if text.startswith("\r\n", end - 2) else end - 1
+    line_start = max(start, *(text.rfind(c, start, content_end) + 1 for c in _BREAK_CHARACTERS))
+    return text[end - 1] == "\u2029" or _is_blank(text[line_start:content_end])
 
 
 # Ends of blank lines that str.rfind finds: just after one, a text can be cut
@@ -298,22 +298,30 @@ _LINE_ENDS = tuple(_BREAK_CHARACTERS)
 def block_pieces(text: str, max_chars: int, mode: str = "auto") -> Iterator[tuple[int, int]]:
     """Spans cutting ``text`` into pieces of at most ``max_chars`` characters,
     each but the last ending with a blank line (any line break in mode
-    ``"lines"``); a piece is longer only where a block (a line) is. In every
-    mode but ``"none"``, the pieces cut apart give the paragraphs of the whole
-    text."""
+    ``"lines"``), never between the two characters of ``"\\r\\n"``; a piece is
+    longer only where a block (a line) is. In every mode but ``"none"``, the
+    pieces cut apart give the paragraphs of the whole text."""
     marks = _LINE_ENDS if mode == "lines" else _BLOCK_ENDS
     start = 0
     while len(text) - start > max_chars:
         stop = start + max_chars
-        last = [found + len(mark) for mark in marks if (found := text.rfind(mark, start, stop)) >= 0]
+        # A "\r" last in the window may be the first half of a "\r\n".
+        last = [_after(text, found, mark) for mark in marks
+                if (found := text.rfind(mark, start, stop - mark.endswith("\r"))) >= 0]
         # None in the window: a block longer than max_chars, cut at its end.
-        cut = max(last) if last else min((found + len(mark) for mark in marks
+        cut = max(last) if last else min((_after(text, found, mark) for mark in marks
                                           if (found := text.find(mark, start)) >= 0), default=None)
         if cut is None:
             break
         yield start, cut
         start = cut
     yield start, len(text)
+
+
+def _after(text: str, found: int, mark: str) -> int:
+    """Where ``mark``, found at ``found``, ends, with the ``"\\n"`` of a ``"\\r\\n"`` it ends in."""
+    end = found + len(mark)
+    return end + 1 if mark.endswith("\r") and text.startswith("\n", end) else end
 
 
 # Character classes, one bit each, looked up once per code point of a batch.
@@ -366,25 +374,38 @@ def _ranges(first: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 @dataclass(frozen=True)
 class _Lines:
-    """The non-blank lines of a batch of texts joined, by position in the join.
+    """The non-blank lines of a batch of texts: for each, its text ``doc``;
+    where it begins (``start``), and its first and last non-whitespace
+    characters (``first``, ``last``), within that text; whether it begins a
+    block (a run of non-blank lines); the length of its first word; and
+    whether it ends a sentence."""
 
-    ``start`` is where each line begins, ``first`` and ``last`` its first and
-    last non-whitespace characters, ``doc`` its text, and ``opens`` whether it
-    begins a block (a run of non-blank lines); ``space`` holds the starts and
-    ends of the runs of whitespace in the join.
-    """
-
+    doc: np.ndarray
     start: np.ndarray
     first: np.ndarray
     last: np.ndarray
-    doc: np.ndarray
     opens: np.ndarray
-    space: tuple[np.ndarray, np.ndarray]
+    first_word: np.ndarray
+    ends_sentence: np.ndarray
+
+    @staticmethod
+    def concatenate(parts: list[_Lines]) -> _Lines:
+        return _Lines(*(np.concatenate([getattr(part, field.name) for part in parts]) for field in fields(_Lines)))
+
+    def of_texts(self, piece_doc: np.ndarray, piece_start: np.ndarray, continues: np.ndarray) -> _Lines:
+        """The lines of pieces of texts (see :func:`_rounds`) as lines of those texts."""
+        offset = piece_start[self.doc]
+        opens = self.opens & ~((self.start == 0) & continues[self.doc])
+        return _Lines(piece_doc[self.doc], self.start + offset, self.first + offset, self.last + offset, opens,
+                      self.first_word, self.ends_sentence)
 
 
-def _batch_lines(classes: np.ndarray, text_starts: np.ndarray, text_ends: np.ndarray) -> _Lines:
-    """The lines that ``str.splitlines`` cuts each text into, from the
-    :func:`_classes` of the texts joined, which span ``[text_starts, text_ends)``."""
+def _lines(texts: Sequence[str], lengths: np.ndarray) -> _Lines:
+    """The non-blank lines that ``str.splitlines`` cuts each of ``texts`` (of
+    ``lengths``) into, from the :func:`_classes` of the texts joined."""
+    text_ends = np.cumsum(lengths)
+    text_starts = text_ends - lengths
+    classes = _classes(code_points("".join(texts)))
     filled = text_ends > text_starts
     breaks = (classes & _BREAK) != 0
     terminated = np.zeros(len(text_ends), dtype=bool)
@@ -406,10 +427,17 @@ def _batch_lines(classes: np.ndarray, text_starts: np.ndarray, text_ends: np.nda
     opens = np.ones(len(start), dtype=bool)
     opens[1:] = (doc[1:] != doc[:-1]) | blank[:-1] | separated[:-1]
     kept = ~blank
+    start, end, doc = start[kept], end[kept], doc[kept]
     space = _runs((classes & _SPACE) != 0)
-    start, end = start[kept], end[kept]
-    return _Lines(start=start, first=_out_of_runs(space, start, forward=True),
-                  last=_out_of_runs(space, end - 1, forward=False), doc=doc[kept], opens=opens[kept], space=space)
+    first = _out_of_runs(space, start, forward=True)
+    last = _out_of_runs(space, end - 1, forward=False)
+    space_starts = np.append(space[0], len(classes))
+    word_ends = np.minimum(space_starts[np.searchsorted(space_starts, first, side="right")], last + 1)
+    closed = _out_of_runs(_runs((classes & _CLOSER) != 0), last, forward=False)
+    ends_sentence = (closed >= start) & (classes[np.maximum(closed, 0)] & _FINAL != 0)
+    offset = text_starts[doc]
+    return _Lines(doc=doc, start=start - offset, first=first - offset, last=last - offset, opens=opens[kept],
+                  first_word=word_ends - first, ends_sentence=ends_sentence)
 
 
 def _usual_indents(indents: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -425,8 +453,7 @@ def _usual_indents(indents: np.ndarray, first: np.ndarray, stop: np.ndarray) -> 
     return indent[best[run_starts(owner[best])]]
 
 
-def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, classes: np.ndarray,
-                mode: str) -> tuple[np.ndarray, np.ndarray]:
+def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, mode: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_block_spans` of all blocks, lines ``[first, stop)`` each, at once:
     the line ranges of their paragraphs, in no particular order.
 
@@ -435,11 +462,7 @@ def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, classes: np.
     """
     widths = lines.last + 1 - lines.start  # of the right-stripped lines
     indents = lines.first - lines.start
-    space_starts = np.append(lines.space[0], len(classes))
-    word_ends = np.minimum(space_starts[np.searchsorted(space_starts, lines.first, side="right")], lines.last + 1)
-    first_words = word_ends - lines.first
-    closed = _out_of_runs(_runs((classes & _CLOSER) != 0), lines.last, forward=False)
-    ends_sentence = (closed >= lines.start) & (classes[np.maximum(closed, 0)] & _FINAL != 0)
+    first_words, ends_sentence = lines.first_word, lines.ends_sentence
     mid_sentence = np.append(0, np.cumsum(~ends_sentence))  # before each line
     done = [(first[:0], stop[:0])]
     while len(first):

@@ -167,6 +167,7 @@ def assert_agrees_with_each_text_alone(table, batch, mode):
 @given(st.lists(st.one_of(texts, wrapped_texts), max_size=6), st.sampled_from(MODES), st.integers(1, 50))
 @example(["aa\r\r\nbb.\r\n\r\ncc\n\ndd\u2029\nee"], "auto", 3)  # a cut between "\r" and "\n" changes nothing
 @example(["x" * 20 + "\n\n" + "y" * 20 + "\nz"], "wrapped", 5)  # blocks longer than a round
+@example(["ab\u2029cd\u2029ef"], "blank-lines", 3)  # a round that starts after U+2029 starts a block
 def test_a_batch_cut_a_few_characters_at_a_time_agrees_with_each_text_alone(batch, mode, max_chars):
     assert_agrees_with_each_text_alone(segment(batch, mode, max_chars), batch, mode)
 
@@ -177,10 +178,14 @@ def test_block_pieces_cover_the_text_and_end_with_a_blank_line_or_in_lines_mode_
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert all(a[0] < a[1] == b[0] for a, b in zip(spans, spans[1:]))
     ends = tuple("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029") if mode == "lines" else ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
+
+    def ends_there(start, cut):  # but never between the "\r" and the "\n" of a "\r\n"
+        return text[start:cut].endswith(ends) and text[cut - 1 : cut + 1] != "\r\n"
+
     for start, end in spans[:-1]:
-        assert text[start:end].endswith(ends)
+        assert ends_there(start, end)
         # Longer only when no blank line ends within max_chars of its start.
-        assert end - start <= max_chars or not any(text[start:cut].endswith(ends)
+        assert end - start <= max_chars or not any(ends_there(start, cut)
                                                    for cut in range(start + 1, start + max_chars + 1))
 
 
