@@ -238,7 +238,7 @@ def test_readme_example_runs_and_its_comments_are_true():
     assert '{"a": [(52, 96)], "b": [(0, 44)]}' in code
 
 
-@pytest.mark.parametrize("mode", ["auto", "lines"])  # cut at blank lines, or at any line break
+@pytest.mark.parametrize("mode", ["auto", "wrapped", "blank-lines", "lines"])  # cut at blank lines, or any break
 def test_long_texts_go_through_the_stages_in_pieces_with_the_same_results(monkeypatch, mode):
     import dedup.batch
 
