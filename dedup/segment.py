@@ -311,7 +311,7 @@ def block_pieces(text: str, max_chars: int, mode: str = "auto") -> Iterator[tupl
         # None in the window: a block longer than max_chars, cut at its end.
         cut = max(last) if last else min((_after(text, found, mark) for mark in marks
                                           if (found := text.find(mark, start)) >= 0), default=None)
-        if cut is None:
+        if cut is None or cut == len(text):
             break
         yield start, cut
         start = cut

@@ -173,14 +173,17 @@ def test_a_batch_cut_a_few_characters_at_a_time_agrees_with_each_text_alone(batc
 
 
 @given(st.one_of(texts, wrapped_texts), st.integers(1, 30), st.sampled_from(["auto", "lines"]))
+@example("\r\r\n", 1, "auto")  # a blank line that ends in a "\r\n", and the text with it
 def test_block_pieces_cover_the_text_and_end_with_a_blank_line_or_in_lines_mode_a_break(text, max_chars, mode):
     spans = list(block_pieces(text, max_chars, mode))
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
-    assert all(a[0] < a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[0] < a[1] == b[0] < b[1] for a, b in zip(spans, spans[1:]))
     ends = tuple("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029") if mode == "lines" else ("\n\n", "\r\n\r\n", "\r\r", "\u2029")
 
-    def ends_there(start, cut):  # but never between the "\r" and the "\n" of a "\r\n"
-        return text[start:cut].endswith(ends) and text[cut - 1 : cut + 1] != "\r\n"
+    def ends_there(start, cut):  # with the "\n" of a "\r\n" it ends in, never between the two
+        piece = text[start:cut]
+        ends_in_crlf = piece.endswith("\r\n") and piece[:-1].endswith(ends)
+        return (piece.endswith(ends) or ends_in_crlf) and text[cut - 1 : cut + 1] != "\r\n"
 
     for start, end in spans[:-1]:
         assert ends_there(start, end)
