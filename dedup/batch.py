@@ -451,10 +451,10 @@ def _rejoined(features: ParagraphFeatures, later_pieces: list[tuple[int, int]]) 
     offset = np.zeros(len(piece), dtype=np.int64)
     cut = found_in(position, piece)
     offset[cut] = start[np.searchsorted(position, piece[cut])]
+    documents = features.documents - len(position)
     paragraphs = Paragraphs.numbered(piece - np.searchsorted(position, piece, side="right"),
-                                     features.paragraphs.start + offset, features.paragraphs.end + offset,
-                                     features.documents - len(position))
-    return replace(features, documents=features.documents - len(position), paragraphs=paragraphs)
+                                     features.paragraphs.start + offset, features.paragraphs.end + offset, documents)
+    return replace(features, documents=documents, paragraphs=paragraphs)
 
 
 def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,

@@ -262,22 +262,22 @@ def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, 
     each round, each piece's text, its start in it, whether it continues a
     block (it starts after a line that is not blank and does not end with
     U+2029), and the pieces."""
-    docs, starts, continues, pieces, chars = [], [], [], [], 0
+    def round_of(spans: list[tuple[int, int, bool, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        docs, starts, continues, pieces = zip(*spans)
+        return np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues), list(pieces)
+
+    spans, chars = [], 0
     for doc, text in enumerate(texts):
         previous = 0
         for start, end in block_pieces(text, max_chars, "lines"):
-            if pieces and chars + end - start > max_chars:
-                yield (np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues),
-                       pieces)
-                docs, starts, continues, pieces, chars = [], [], [], [], 0
-            docs.append(doc)
-            starts.append(start)
-            continues.append(start > 0 and not _ends_block(text, previous, start))
-            pieces.append(text[start:end])
+            if spans and chars + end - start > max_chars:
+                yield round_of(spans)
+                spans, chars = [], 0
+            spans.append((doc, start, start > 0 and not _ends_block(text, previous, start), text[start:end]))
             chars += end - start
             previous = start
-    if pieces:
-        yield np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues), pieces
+    if spans:
+        yield round_of(spans)
 
 
 def _ends_block(text: str, start: int, end: int) -> bool:
