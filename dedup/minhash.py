@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import gather_positions, offsets_of
 from .shingle import ShingleSets
 
 __all__ = ["EMPTY", "permutations", "fmix32", "signatures", "to_lean_minhash", "from_minhash"]
@@ -41,6 +42,11 @@ __all__ = ["EMPTY", "permutations", "fmix32", "signatures", "to_lean_minhash", "
 EMPTY = np.uint32(0xFFFFFFFF)
 # Shingles per work chunk: a 128 x 8192 uint32 buffer (4 MB) measured fastest.
 _CHUNK = 1 << 13
+# Sets of up to _BY_SIZE_MAX shingles go by size where a batch has at least
+# _BY_SIZE_MIN_SETS sets per shingle of that size (see _minimums_by_size):
+# MinHash measured 1.6x faster so on 20 Newsgroups, and the same on Wikipedia.
+_BY_SIZE_MAX = 64
+_BY_SIZE_MIN_SETS = 2
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,28 +71,69 @@ def signatures(shingles: ShingleSets, num_perm: int = 128, seed: int = 1) -> np.
 
     Works permutation-major (the result is a transposed view) through one
     ``num_perm x _CHUNK`` buffer: large fresh temporaries cost more in page
-    faults than the arithmetic itself.
+    faults than the arithmetic itself. Short sets of sizes that many sets
+    share go by size (:func:`_minimums_by_size`), the others one after
+    another (:func:`_minimums_in_order`).
     """
     a, b = permutations(num_perm, seed)
     a, b = a[:, None], b[:, None]
-    nonempty = np.flatnonzero(shingles.sizes > 0)
-    starts, ends = shingles.offsets[nonempty], shingles.offsets[nonempty + 1]
     out = np.full((num_perm, len(shingles)), EMPTY, dtype=np.uint32)
     hashes = fmix32((shingles.values & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     buffer = np.empty((num_perm, _CHUNK), dtype=np.uint32)
+    sizes = shingles.sizes
+    limit = min(_BY_SIZE_MAX, _CHUNK)
+    capped = np.minimum(sizes, limit + 1)
+    size = np.arange(limit + 2)
+    by_size = (np.bincount(capped, minlength=limit + 2) >= _BY_SIZE_MIN_SETS * size) & (size > 0) & (size <= limit)
+    apart = np.flatnonzero(by_size[capped])
+    in_order = np.flatnonzero(~by_size[capped] & (sizes > 0))
+    if len(apart):
+        _minimums_by_size(hashes, shingles.offsets[apart], sizes[apart], apart, a, b, buffer, out)
+        hashes = hashes[gather_positions(shingles.offsets, in_order)]
+    _minimums_in_order(hashes, offsets_of(sizes[in_order]), in_order, a, b, buffer, out)
+    return out.T
+
+
+def _minimums_by_size(hashes: np.ndarray, starts: np.ndarray, sizes: np.ndarray, columns: np.ndarray,
+                      a: np.ndarray, b: np.ndarray, buffer: np.ndarray, out: np.ndarray) -> None:
+    """Signatures of the sets ``hashes[starts[i]:starts[i] + sizes[i]]`` into ``out[:, columns[i]]``.
+
+    Sets of one size ``s`` are laid side by side, shingle ``j`` of every set in
+    row ``j``, so each permutation's minimum is ``s`` elementwise minimums over
+    many sets at once. ``np.minimum.reduceat`` costs a call per set and
+    permutation, which for short sets outweighed their arithmetic.
+    """
+    order = np.argsort(sizes, kind="stable")
+    starts, sizes, columns = starts[order], sizes[order], columns[order]
+    bounds = np.flatnonzero(np.diff(sizes, prepend=0, append=sizes[-1] + 1))
+    for first, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        size = int(sizes[first])
+        step = max(1, _CHUNK // size)
+        for c0 in range(first, stop, step):
+            c1 = min(c0 + step, stop)
+            shingle_rows = hashes[np.arange(size)[:, None] + starts[None, c0:c1]]
+            permuted = buffer[:, : shingle_rows.size]
+            np.multiply(a, shingle_rows.reshape(1, -1), out=permuted)
+            permuted += b
+            out[:, columns[c0:c1]] = np.minimum.reduce(permuted.reshape(len(a), size, c1 - c0), axis=1)
+
+
+def _minimums_in_order(hashes: np.ndarray, offsets: np.ndarray, columns: np.ndarray,
+                       a: np.ndarray, b: np.ndarray, buffer: np.ndarray, out: np.ndarray) -> None:
+    """Signatures of the sets ``hashes[offsets[i]:offsets[i+1]]`` (none empty) into ``out[:, columns[i]]``,
+    ``_CHUNK`` shingles at a time, each set's minimum by ``np.minimum.reduceat``."""
+    starts, ends = offsets[:-1], offsets[1:]
     for c0 in range(0, len(hashes), _CHUNK):
         c1 = min(c0 + _CHUNK, len(hashes))
         lo = np.searchsorted(ends, c0, side="right")
         hi = np.searchsorted(starts, c1, side="left")
-        ids = nonempty[lo:hi]
         permuted = buffer[:, : c1 - c0]
         np.multiply(a, hashes[None, c0:c1], out=permuted)
         permuted += b
         chunk_min = np.minimum.reduceat(permuted, np.maximum(starts[lo:hi] - c0, 0), axis=1)
         if starts[lo] < c0:  # the first set began in the previous chunk
-            chunk_min[:, 0] = np.minimum(chunk_min[:, 0], out[:, ids[0]])
-        out[:, ids] = chunk_min
-    return out.T
+            chunk_min[:, 0] = np.minimum(chunk_min[:, 0], out[:, columns[lo]])
+        out[:, columns[lo:hi]] = chunk_min
 
 
 def to_lean_minhash(signature: np.ndarray, seed: int = 1):

@@ -66,6 +66,31 @@ def test_chunked_kernel_matches_reference_across_chunk_boundaries(sets, chunk):
         assert sig[i].tolist() == reference_signature(sets_[i], 16, 3)
 
 
+@given(st.dictionaries(st.integers(1, 8), st.integers(0, 24), max_size=4), st.lists(st.integers(0, 90), max_size=8),
+       st.integers(1, 64), st.integers(0, 2**32 - 1))
+def test_sets_of_shared_sizes_match_reference_in_chunks_of_any_width(shared_sizes, other_sizes, chunk, seed):
+    # Many sets of a few sizes take the by-size path, long or rare ones the
+    # in-order path, mixed in one batch; small chunks split both.
+    rng = np.random.default_rng(seed)
+    sizes = [size for size, count in shared_sizes.items() for _ in range(count)] + other_sizes
+    rng.shuffle(sizes)
+    sets_ = as_sets([rng.integers(0, 2**64, size, dtype=np.uint64) for size in sizes])
+    by_size_calls = []
+    original_chunk, by_size = minhash_module._CHUNK, minhash_module._minimums_by_size
+    minhash_module._CHUNK = chunk
+    minhash_module._minimums_by_size = lambda *args: by_size_calls.append(args) or by_size(*args)
+    try:
+        sig = signatures(sets_, 8, seed)
+    finally:
+        minhash_module._CHUNK, minhash_module._minimums_by_size = original_chunk, by_size
+    for i in range(len(sets_)):
+        assert sig[i].tolist() == reference_signature(sets_[i], 8, seed)
+    counts = np.bincount(sets_.sizes)
+    limit = min(minhash_module._BY_SIZE_MAX, chunk)
+    shared = [s for s in range(1, min(len(counts), limit + 1)) if counts[s] >= minhash_module._BY_SIZE_MIN_SETS * s]
+    assert bool(by_size_calls) == bool(shared)
+
+
 def test_empty_set_signature_is_datasketchs_empty_sketch():
     sig = signatures(as_sets([[], [1, 2]]), 32, 1)
     assert np.all(sig[0] == EMPTY)
