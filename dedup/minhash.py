@@ -47,7 +47,7 @@ _CHUNK = 1 << 13
 # MinHash measured 1.5-1.8x faster so on 20 Newsgroups' paragraphs, 1.3x on
 # those find_duplicates signs (5 tokens or more), and within 3% on
 # Wikipedia's, whose sets are longer and of scattered sizes; all sets of up
-# to 32 shingles by size made Wikipedia's 16% slower.
+# to 32 shingles by size made Wikipedia's about 20% slower.
 _BY_SIZE_MAX = 64
 _BY_SIZE_MIN_SETS = 2
 
@@ -84,17 +84,24 @@ def signatures(shingles: ShingleSets, num_perm: int = 128, seed: int = 1) -> np.
     hashes = fmix32((shingles.values & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     buffer = np.empty((num_perm, _CHUNK), dtype=np.uint32)
     sizes = shingles.sizes
-    limit = min(_BY_SIZE_MAX, _CHUNK)
-    capped = np.minimum(sizes, limit + 1)
-    size = np.arange(limit + 2)
-    by_size = (np.bincount(capped, minlength=limit + 2) >= _BY_SIZE_MIN_SETS * size) & (size > 0) & (size <= limit)
-    apart = np.flatnonzero(by_size[capped])
-    in_order = np.flatnonzero(~by_size[capped] & (sizes > 0))
+    by_size = _goes_by_size(sizes)
+    apart, in_order = np.flatnonzero(by_size), np.flatnonzero(~by_size & (sizes > 0))
     if len(apart):
         _minimums_by_size(hashes, shingles.offsets[apart], sizes[apart], apart, a, b, buffer, out)
         hashes = gathered(hashes, shingles.offsets, in_order)
     _minimums_in_order(hashes, offsets_of(sizes[in_order]), in_order, a, b, buffer, out)
     return out.T
+
+
+def _goes_by_size(sizes: np.ndarray) -> np.ndarray:
+    """Whether each set goes by size: it has at most ``_BY_SIZE_MAX`` shingles
+    (and fits a work chunk), and the batch has at least ``_BY_SIZE_MIN_SETS``
+    sets per shingle of its size."""
+    limit = min(_BY_SIZE_MAX, _CHUNK)
+    capped = np.minimum(sizes, limit + 1)
+    size = np.arange(limit + 2)
+    shared = (np.bincount(capped, minlength=limit + 2) >= _BY_SIZE_MIN_SETS * size) & (size > 0) & (size <= limit)
+    return shared[capped]
 
 
 def _minimums_by_size(hashes: np.ndarray, starts: np.ndarray, sizes: np.ndarray, columns: np.ndarray,
