@@ -67,3 +67,19 @@ def test_long_text_benchmark_finds_the_same_paragraphs_in_the_books_and_in_them_
             line.startswith("| one text")]
     assert len(rows) == 2 and float(rows[0][1]) == float(rows[1][1]) > 1
     assert rows[0][4:] == rows[1][4:] and int(rows[0][4].replace(",", "")) > 1000  # paragraphs, duplicates
+
+
+@needs_shared
+def test_worker_timeline_shows_both_workers_batches_in_each_call():
+    done = subprocess.run([sys.executable, "-m", "benchmarks.worker_timeline", "--size", "1500", "--calls", "2"],
+                          cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("wikipedia, signatures, 1,500 paragraphs: one core")
+    calls = [i for i, line in enumerate(lines) if line.startswith("call ")]
+    assert len(calls) == 2
+    for i in calls:
+        workers = lines[i + 1 : i + 3]
+        assert all(line.startswith(f"  worker {n}: started at") for n, line in enumerate(workers, 1))
+        # the batches of both workers are all the call's batches: 4 per worker, and a short last one
+        assert 8 <= sum(int(line.split("; ")[1].split(" batches")[0]) for line in workers) <= 9
+        assert lines[i + 3].startswith("  last batch ended at")
