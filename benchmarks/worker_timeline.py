@@ -6,7 +6,9 @@ process starts and when each of its batches starts and ends, then prints,
 per call: when the workers started and began their first batch, each
 worker's first batch against its later ones, when the last batch ended, and
 the workers' busy time against the same call on one core (``n_jobs=1``,
-median of the calls). A worker's first batch writes to memory it shares
+median of the calls). To tell what the hardware allows from what the
+workers cost, the one-core call also runs in a fresh process alone, and in
+two such processes at once. A worker's first batch writes to memory it shares
 with the parent until then, and each page it writes is copied first. For
 ``clusters``, the time after the last batch includes the corpus-wide
 search, which runs in the calling process.
@@ -18,8 +20,12 @@ Run: python -m benchmarks.worker_timeline [--data wikipedia|20newsgroups] [--tas
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -31,7 +37,8 @@ import dedup.batch
 from benchmarks.compare import news_paragraphs, planted_wikipedia
 from dedup import find_duplicates, paragraph_signatures
 
-# Events go to a file that every process appends one line to: (pid, seconds, event).
+# Events go to a file that every process appends one line to: pid, seconds,
+# page faults so far (minor: a page first written, or copied), event.
 _log = {"path": None}
 _plain_batch = dedup.batch._inherited_batch
 _plain_initializer = dedup.batch._ignore_interrupts
@@ -39,7 +46,7 @@ _plain_initializer = dedup.batch._ignore_interrupts
 
 def _event(name: str) -> None:
     with open(_log["path"], "a", encoding="utf-8") as log:
-        log.write(f"{os.getpid()} {time.perf_counter()} {name}\n")
+        log.write(f"{os.getpid()} {time.perf_counter()} {resource.getrusage(resource.RUSAGE_SELF).ru_minflt} {name}\n")
 
 
 def _timed_batch(function: Callable, start: int, stop: int, config) -> object:
@@ -56,8 +63,12 @@ def _timed_initializer() -> None:
     _plain_initializer()
 
 
-def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, dict[int, list[tuple[float, float]]]]:
-    """Start and end of one ``run()``, and each worker's batches as (start, end), all in seconds."""
+Batch = tuple[float, float, int]  # start and end in seconds, page faults
+
+
+def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, dict[int, list[Batch]]]:
+    """Start and end of one ``run()``, and each worker's start (a batch of no
+    time) and batches."""
     path.write_text("")
     _log["path"] = str(path)
     with mock.patch.object(dedup.batch, "_inherited_batch", _timed_batch), \
@@ -65,20 +76,21 @@ def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, dict[
         begin = time.perf_counter()
         run()
         end = time.perf_counter()
-    workers: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    opened: dict[int, float] = {}
+    workers: dict[int, list[Batch]] = defaultdict(list)
+    opened: dict[int, tuple[float, int]] = {}
     for line in path.read_text().splitlines():
-        pid, seconds, name = line.split(" ", 2)
+        pid, seconds, faults, name = line.split(" ", 3)
         if name == "worker start":
-            workers[int(pid)].append((float(seconds), float(seconds)))
+            workers[int(pid)].append((float(seconds), float(seconds), 0))
         elif name == "batch start":
-            opened[int(pid)] = float(seconds)
+            opened[int(pid)] = float(seconds), int(faults)
         else:
-            workers[int(pid)].append((opened.pop(int(pid)), float(seconds)))
+            start, faults_before = opened.pop(int(pid))
+            workers[int(pid)].append((start, float(seconds), int(faults) - faults_before))
     return begin, end, dict(workers)
 
 
-def report(begin: float, end: float, workers: dict[int, list[tuple[float, float]]]) -> list[str]:
+def report(begin: float, end: float, workers: dict[int, list[Batch]]) -> list[str]:
     """Lines describing one call's timeline, times in ms from its start."""
     def ms(seconds: float) -> str:
         return f"{1000 * seconds:.1f}"
@@ -87,21 +99,37 @@ def report(begin: float, end: float, workers: dict[int, list[tuple[float, float]
     last_end = begin
     for number, events in enumerate(sorted(workers.values(), key=lambda events: events[0][0]), 1):
         started, batches = events[0][0], events[1:]
-        durations = [stop - start for start, stop in batches]
-        later = statistics.median(durations[1:]) if len(durations) > 1 else float("nan")
+        durations = [stop - start for start, stop, _ in batches]
+        faults = [count for _, _, count in batches]
+        later = (f"{ms(statistics.median(durations[1:]))} ms, {statistics.median(faults[1:]):.0f} faults"
+                 if len(batches) > 1 else "-")
         lines.append(f"  worker {number}: started at {ms(started - begin)}, first batch at "
                      f"{ms(batches[0][0] - begin) if batches else '-'}; {len(batches)} batches, first "
-                     f"{ms(durations[0]) if durations else '-'} ms, later ones {ms(later)} ms (median), "
-                     f"busy {ms(sum(durations))} ms")
-        last_end = max([last_end] + [stop for _, stop in batches])
-    busy = sum(stop - start for events in workers.values() for start, stop in events[1:])
+                     f"{ms(durations[0]) if durations else '-'} ms, {faults[0] if faults else '-'} page faults; "
+                     f"later ones {later} (medians); busy {ms(sum(durations))} ms")
+        last_end = max([last_end] + [stop for _, stop, _ in batches])
+    busy = sum(stop - start for events in workers.values() for start, stop, _ in events[1:])
     lines.append(f"  last batch ended at {ms(last_end - begin)}; the call returned {ms(end - last_end)} ms later; "
                  f"workers busy {ms(busy)} ms in all")
     return lines
 
 
+def side_by_side(args: argparse.Namespace) -> tuple[float, list[float]]:
+    """Median one-core call of a fresh process alone, and of each of two running at once."""
+    command = [sys.executable, "-m", "benchmarks.worker_timeline", "--one-core-calls", "--data", args.data,
+               "--task", args.task, "--calls", str(args.calls)] + (["--size", str(args.size)] if args.size else [])
+    root = Path(__file__).resolve().parents[1]
+
+    def medians(count: int) -> list[float]:
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=root) for _ in range(count)]
+        return [statistics.median(json.loads(run.communicate()[0])) for run in runs]
+
+    return medians(1)[0], medians(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--one-core-calls", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", choices=("wikipedia", "20newsgroups"), default="wikipedia")
     parser.add_argument("--task", choices=("signatures", "clusters"), default="signatures")
     parser.add_argument("--size", type=int, default=None, help="paragraphs (12,500 Wikipedia, 100,000 Usenet)")
@@ -120,8 +148,14 @@ def main() -> None:
         start = time.perf_counter()
         call(1)()
         one_core.append(time.perf_counter() - start)
+    if args.one_core_calls:
+        print(json.dumps(one_core[1:]))
+        return
     print(f"{args.data}, {args.task}, {len(texts):,} paragraphs: one core {1000 * statistics.median(one_core[1:]):.1f}"
           " ms (median)")
+    alone, together = side_by_side(args)
+    print(f"one core in a fresh process: alone {1000 * alone:.1f} ms, two at once "
+          + " and ".join(f"{1000 * seconds:.1f}" for seconds in together) + " ms (medians)")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.log"
         call(2)()

@@ -75,6 +75,7 @@ def test_worker_timeline_shows_both_workers_batches_in_each_call():
                           cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
     lines = done.stdout.splitlines()
     assert lines[0].startswith("wikipedia, signatures, 1,500 paragraphs: one core")
+    assert lines[1].startswith("one core in a fresh process: alone") and lines[1].count(" and ") == 1
     calls = [i for i, line in enumerate(lines) if line.startswith("call ")]
     assert len(calls) == 2
     for i in calls:
