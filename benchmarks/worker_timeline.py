@@ -66,9 +66,8 @@ def _timed_initializer() -> None:
 Batch = tuple[float, float, int]  # start and end in seconds, page faults
 
 
-def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, dict[int, list[Batch]]]:
-    """Start and end of one ``run()``, and each worker's start (a batch of no
-    time) and batches."""
+def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, list[tuple[float, list[Batch]]]]:
+    """Start and end of one ``run()``, and when each worker started and its batches, workers by start."""
     path.write_text("")
     _log["path"] = str(path)
     with mock.patch.object(dedup.batch, "_inherited_batch", _timed_batch), \
@@ -76,29 +75,29 @@ def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, dict[
         begin = time.perf_counter()
         run()
         end = time.perf_counter()
-    workers: dict[int, list[Batch]] = defaultdict(list)
-    opened: dict[int, tuple[float, int]] = {}
+    started: dict[str, float] = {}
+    batches: dict[str, list[Batch]] = defaultdict(list)
+    opened: dict[str, tuple[float, int]] = {}
     for line in path.read_text().splitlines():
         pid, seconds, faults, name = line.split(" ", 3)
         if name == "worker start":
-            workers[int(pid)].append((float(seconds), float(seconds), 0))
+            started[pid] = float(seconds)
         elif name == "batch start":
-            opened[int(pid)] = float(seconds), int(faults)
+            opened[pid] = float(seconds), int(faults)
         else:
-            start, faults_before = opened.pop(int(pid))
-            workers[int(pid)].append((start, float(seconds), int(faults) - faults_before))
-    return begin, end, dict(workers)
+            start, faults_before = opened.pop(pid)
+            batches[pid].append((start, float(seconds), int(faults) - faults_before))
+    return begin, end, sorted((started[pid], batches[pid]) for pid in started)
 
 
-def report(begin: float, end: float, workers: dict[int, list[Batch]]) -> list[str]:
+def report(begin: float, end: float, workers: list[tuple[float, list[Batch]]]) -> list[str]:
     """Lines describing one call's timeline, times in ms from its start."""
     def ms(seconds: float) -> str:
         return f"{1000 * seconds:.1f}"
 
     lines = [f"call {ms(end - begin)} ms"]
     last_end = begin
-    for number, events in enumerate(sorted(workers.values(), key=lambda events: events[0][0]), 1):
-        started, batches = events[0][0], events[1:]
+    for number, (started, batches) in enumerate(workers, 1):
         durations = [stop - start for start, stop, _ in batches]
         faults = [count for _, _, count in batches]
         later = (f"{ms(statistics.median(durations[1:]))} ms, {statistics.median(faults[1:]):.0f} faults"
@@ -108,7 +107,7 @@ def report(begin: float, end: float, workers: dict[int, list[Batch]]) -> list[st
                      f"{ms(durations[0]) if durations else '-'} ms, {faults[0] if faults else '-'} page faults; "
                      f"later ones {later} (medians); busy {ms(sum(durations))} ms")
         last_end = max([last_end] + [stop for _, stop, _ in batches])
-    busy = sum(stop - start for events in workers.values() for start, stop, _ in events[1:])
+    busy = sum(stop - start for _, batches in workers for start, stop, _ in batches)
     lines.append(f"  last batch ended at {ms(last_end - begin)}; the call returned {ms(end - last_end)} ms later; "
                  f"workers busy {ms(busy)} ms in all")
     return lines
@@ -122,7 +121,10 @@ def side_by_side(args: argparse.Namespace) -> tuple[float, list[float]]:
 
     def medians(count: int) -> list[float]:
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=root) for _ in range(count)]
-        return [statistics.median(json.loads(run.communicate()[0])) for run in runs]
+        outputs = [run.communicate()[0] for run in runs]
+        if any(run.returncode for run in runs):
+            raise RuntimeError(f"{' '.join(command)} failed")
+        return [statistics.median(json.loads(output)) for output in outputs]
 
     return medians(1)[0], medians(2)
 
@@ -132,7 +134,8 @@ def main() -> None:
     parser.add_argument("--one-core-calls", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", choices=("wikipedia", "20newsgroups"), default="wikipedia")
     parser.add_argument("--task", choices=("signatures", "clusters"), default="signatures")
-    parser.add_argument("--size", type=int, default=None, help="paragraphs (12,500 Wikipedia, 100,000 Usenet)")
+    parser.add_argument("--size", type=int, default=None,
+                        help="paragraphs (default 12,500 of Wikipedia, 100,000 of 20 Newsgroups)")
     parser.add_argument("--calls", type=int, default=3)
     args = parser.parse_args()
     texts = (planted_wikipedia(args.size or 12_500) if args.data == "wikipedia"
