@@ -84,3 +84,18 @@ def test_worker_timeline_shows_both_workers_batches_in_each_call():
         # the batches of both workers are all the call's batches: 4 per worker, and a short last one
         assert 8 <= sum(int(line.split("; ")[1].split(" batches")[0]) for line in workers) <= 9
         assert lines[i + 3].startswith("  last batch ended at")
+
+
+@needs_shared
+def test_minhash_by_size_benchmark_times_both_ways_on_each_corpus():
+    # The benchmark itself fails if the two ways give different signatures or clusters.
+    done = subprocess.run([sys.executable, "-m", "benchmarks.minhash_by_size", "--news", "1500", "--wiki", "300",
+                           "--books", "1", "--repeats", "1", "--all-paragraphs"],
+                          cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    rows = [line.split(" | ") for line in done.stdout.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["| 20 Newsgroups, sets find_duplicates signs",
+                                        "| 20 Newsgroups, sets paragraph_signatures signs",
+                                        "| Wikipedia + planted, sets find_duplicates signs",
+                                        "| Wikipedia + planted, sets paragraph_signatures signs",
+                                        "| Gutenberg books, sets find_duplicates signs"]
+    assert all(float(cell.removesuffix(" ms")) > 0 for row in rows for cell in (row[3], row[4], row[6], row[7]))
