@@ -44,11 +44,10 @@ EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 1 << 13
 # Sets of up to _BY_SIZE_MAX shingles go by size where a batch has at least
 # _BY_SIZE_MIN_SETS sets per shingle of that size (see _minimums_by_size).
-# MinHash measured 1.5-1.8x faster so on 20 Newsgroups' paragraphs, 1.3x on
-# those find_duplicates signs (5 tokens or more), and within 3-5% either
-# way on Wikipedia's and Gutenberg's, whose sets are longer and of scattered
-# sizes; all sets of up to 32 shingles by size made Wikipedia's about 20%
-# slower.
+# MinHash measured 1.3-1.4x faster so on 20 Newsgroups' paragraphs, and the
+# same within the noise on Wikipedia's and Gutenberg's, whose sets are longer
+# and of scattered sizes (python -m benchmarks.minhash_by_size); all sets of
+# up to 32 shingles by size made Wikipedia's about 20% slower.
 _BY_SIZE_MAX = 64
 _BY_SIZE_MIN_SETS = 2
 
