@@ -2,13 +2,12 @@
 
 For each corpus, collects the batches of shingle sets that the numpy
 ``find_duplicates`` signs (paragraphs of 5 tokens or more, first copies only)
-and, with ``--all-paragraphs``, the sets of every paragraph in 2M-character
-batches, as ``paragraph_signatures`` signs them. Then times, two ways,
-alternating, and prints the medians: ``dedup.minhash.signatures`` over the
-batches, and the whole call on one core (``find_duplicates`` or
-``paragraph_signatures``). The two ways are sets of shared short sizes by
-size (the default), and every set in order (``_BY_SIZE_MAX = 0``: one
-``reduceat`` call per set and permutation). Both must give the same results.
+and, with ``--all-paragraphs``, those ``paragraph_signatures`` signs (every
+paragraph's). Then times, two ways, alternating, and prints the medians:
+``dedup.minhash.signatures`` over the batches, and the whole call on one core.
+The two ways are sets of shared short sizes by size (the default), and every
+set in order (``_BY_SIZE_MAX = 0``: one ``reduceat`` call per set and
+permutation). Both must give the same results.
 
 Run: python -m benchmarks.minhash_by_size [--news 100000] [--wiki 12500] [--books 40] [--repeats 11]
      [--all-paragraphs]
@@ -31,13 +30,11 @@ import dedup.minhash
 from benchmarks.compare import news_paragraphs, planted_wikipedia
 from benchmarks.corpora import records
 from dedup import find_duplicates, paragraph_signatures
-from dedup.arrays import chunk_bounds
-from dedup.normalize import normalized_texts
-from dedup.shingle import ShingleSets, shingle_sets
+from dedup.shingle import ShingleSets
 
 
-def signed_batches(texts: list[str], segmentation: str) -> list[ShingleSets]:
-    """The batches of sets the numpy ``find_duplicates`` passes to MinHash."""
+def signed_batches(run: Callable[[], object]) -> list[ShingleSets]:
+    """The batches of sets that ``run()`` passes to the numpy MinHash stage."""
     batches: list[ShingleSets] = []
     plain = dedup.batch.NUMPY_STAGES
 
@@ -46,15 +43,8 @@ def signed_batches(texts: list[str], segmentation: str) -> list[ShingleSets]:
         return plain.signatures(sets, config)
 
     with mock.patch.object(dedup.batch, "NUMPY_STAGES", replace(plain, signatures=kept)):
-        find_duplicates(texts, segmentation=segmentation, n_jobs=1)
+        run()
     return batches
-
-
-def paragraph_batches(texts: list[str]) -> list[ShingleSets]:
-    """The sets of every text, as ``paragraph_signatures`` signs them, in 2M-character batches."""
-    normalized = normalized_texts(texts)
-    bounds = chunk_bounds(normalized.lengths, dedup.batch.BATCH_CHARS)
-    return [shingle_sets(normalized.take(np.arange(a, b)), "word", 2) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def compare(work: Callable[[], object], same: Callable[[object, object], bool], repeats: int) -> tuple[float, float]:
@@ -100,12 +90,12 @@ def main() -> None:
           "| call on 1 core, in order | by size | speed-up |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, texts, segmentation in corpora:
-        kinds = [("find_duplicates", signed_batches(texts, segmentation),
-                  partial(find_duplicates, texts, segmentation=segmentation, n_jobs=1), same_clusters)]
+        kinds = [("find_duplicates", partial(find_duplicates, texts, segmentation=segmentation, n_jobs=1),
+                  same_clusters)]
         if args.all_paragraphs and segmentation == "none":
-            kinds.append(("paragraph_signatures", paragraph_batches(texts),
-                          partial(paragraph_signatures, texts, n_jobs=1), np.array_equal))
-        for call, batches, run, same in kinds:
+            kinds.append(("paragraph_signatures", partial(paragraph_signatures, texts, n_jobs=1), np.array_equal))
+        for call, run, same in kinds:
+            batches = signed_batches(run)
             sizes = np.concatenate([sets.sizes for sets in batches])
             cells = [f"{name}, sets {call} signs", f"{len(sizes):,}", f"{sizes.mean():.1f}"]
             for work, equal in ((partial(signed, batches), same_signatures), (run, same)):
