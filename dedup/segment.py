@@ -14,26 +14,46 @@ Modes
 ``"lines"``
     Every non-blank line is a paragraph, as in scraped web text.
     ``"a\\nb\\n\\nc"`` gives ``["a", "b", "c"]``.
+``"auto"`` (default)
+    Blank lines always separate paragraphs. Within a block, each line break is
+    judged on the two lines beside it (``a`` then ``b``) and the block they are
+    in, in this order:
+
+    1. ``b`` starts a new paragraph if either line holds no letter, digit or
+       sentence-final mark (a rule, ``* * *``), or the two are quoted to
+       different depths (``>`` and ``|`` markers);
+    2. ``b`` goes on ``a``'s paragraph if ``a`` ends in a letter, a digit, a
+       comma or a hyphen and ``b`` starts in lower case (after its quote
+       markers): a sentence never ends that way;
+    3. ``b`` starts a new paragraph if it is indented deeper than the block's
+       most common indentation (a paragraph's indented first line);
+    4. ``b`` goes on if ``a`` ends in a full stop, ``b`` starts in lower case
+       and ``b``'s first word would not have fitted on ``a`` (an abbreviation:
+       "U.S.", "etc.");
+    5. ``b`` starts a new paragraph if either line is a table row (columns
+       apart by three spaces or a tab, or a line shorter than 70% of the block,
+       not ending a sentence, at least half of whose words, two or more, hold a
+       digit), or ``b`` is a list item (``-``, ``*``, ``1.``, ``(a)``, ``iv)``,
+       ``II.``) or a field (``Subject:``) after another, after a sentence's end,
+       or after a line that leaves room;
+    6. ``a`` ending mid-sentence: ``b`` goes on if ``a`` is at least half as
+       wide as the block (a first line shortened by a dateline still is; a
+       heading is not);
+    7. ``a`` ending a sentence: ``b`` goes on only if ``b``'s first word would
+       not have fitted on ``a`` and the block shows wrapping (a line indented
+       deeper than most, or a line ending mid-sentence going on to the next);
+       a sentence-final line that leaves room ends its paragraph.
+
+    Steps 4, 6 and 7 apply only to a block 30 to 132 characters wide (its
+    widest line but rules): a page scraped one paragraph per line keeps its
+    lines apart.
+    ``benchmarks/segmentation.py`` measures this on real paragraphs laid out
+    as corpora lay them out.
 ``"wrapped"``
-    Hard-wrapped text (news wires, e-mail, plain-text books): the lines of a block
-    are joined, except that a paragraph ends before a line indented deeper than
-    the block's usual indentation, and after a sentence-final line that is short,
-    i.e. the next line's first word would have fit on it::
-
-        The minister said the talks would resume on
-        Monday.
-          Markets rose on the news, with the index
-        closing up two percent.
-
-    gives two paragraphs.
+    As ``"auto"``, but every block is taken as hard-wrapped, whatever its width
+    and whether or not it shows wrapping.
 ``"none"``
     Each text is one paragraph (for texts that are paragraphs already).
-``"auto"`` (default)
-    Blank lines always separate paragraphs. Within each block, a single line is a
-    paragraph; lines that look hard-wrapped (most end mid-sentence at a similar
-    width) are treated as ``"wrapped"``; otherwise each line is a paragraph
-    (``"lines"``). Deciding per block keeps the choice local: removing a paragraph
-    elsewhere never changes how a block is cut.
 
 In ``"auto"`` and ``"wrapped"`` mode every paragraph of several lines is cut
 again on its own until it stands: a paragraph, alone in a block, is cut into
@@ -56,6 +76,10 @@ Example
 >>> text = "Title\\nFirst paragraph.\\n\\nSecond one."
 >>> [text[s:e] for s, e in paragraph_spans(text)]
 ['Title', 'First paragraph.', 'Second one.']
+>>> wire = ("Acme Widgets Inc said vice\\npresident John Smith will be leaving the company for\\n"
+...         "personal reasons.\\n Wire\\n")
+>>> [" ".join(wire[s:e].split()) for s, e in paragraph_spans(wire)]
+['Acme Widgets Inc said vice president John Smith will be leaving the company for personal reasons.', 'Wire']
 """
 
 from __future__ import annotations
@@ -63,8 +87,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
-from statistics import median
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -80,8 +103,19 @@ _BLANK_LINE = re.compile(r"[\s>]*")
 IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
 _CLOSERS = "\"'”’»)]*_"
 _SENTENCE_FINAL = set(".!?:;…。！？")
-# Width below which "similar line lengths" says nothing about wrapping.
-_MIN_WRAP_WIDTH = 30
+_BULLETS = "-*•+–—·"
+_QUOTE_MARKERS = ">|"
+# Blocks narrower than this (columns of words) or wider (a page scraped one
+# paragraph per line) are not taken as hard-wrapped in mode "auto"; 132 is
+# the widest line printers and terminals wrapped at.
+_MIN_WRAP_WIDTH, _MAX_WRAP_WIDTH = 30, 132
+# A line ending mid-sentence goes on to the next when it is at least this
+# share of the block's width: a first line shortened by a cut dateline still
+# does, a short heading does not.
+_HALF = 0.5
+# A line holding mostly numbers and shorter than this share of the block's
+# width is a row of a table.
+_TABLE_SHARE = 0.7
 # Characters cut at a time by :func:`segment`: some 20 MB of work arrays.
 SEGMENT_CHARS = 1 << 21
 
@@ -151,32 +185,117 @@ def _ends_sentence(line: str) -> bool:
     return bool(stripped) and stripped[-1] in _SENTENCE_FINAL
 
 
-def _looks_wrapped(lines: list[str]) -> bool:
-    """Most lines but the last end mid-sentence, at a width similar to the longest."""
-    widths = [len(line) for line in lines]
-    width = max(widths)
-    inner = lines[:-1]
-    mid_sentence = sum(not _ends_sentence(line) for line in inner)
-    return (
-        width >= _MIN_WRAP_WIDTH
-        and median(widths[:-1]) >= 0.6 * width
-        and 2 * mid_sentence >= len(inner)
-    )
+def _is_digit(character: str) -> bool:
+    return character < "\U00010000" and character.isdecimal()
 
 
-def _wrapped_starts(lines: list[str]) -> list[int]:
-    """Indices of the (right-stripped) lines of a hard-wrapped block that begin a paragraph."""
-    width = max(map(len, lines))
-    indents = [len(line) - len(line.lstrip()) for line in lines]
-    usual_indent = Counter(indents).most_common(1)[0][0]
-    starts = [0]
-    for j in range(1, len(lines)):
-        previous = lines[j - 1]
-        if indents[j] > usual_indent or (
-            len(previous) + 1 + len(lines[j].split(maxsplit=1)[0]) <= width and _ends_sentence(previous)
-        ):
-            starts.append(j)
-    return starts
+def _is_letter(character: str) -> bool:
+    return character < "\U00010000" and character.isalpha()
+
+
+def _is_list_item(content: str) -> bool:
+    """Whether a line (without its indentation) opens with a list marker or a
+    field name (``Subject:``) and goes on."""
+    words = content.split(maxsplit=1)
+    if len(words) < 2:
+        return False
+    word = words[0]
+    if len(word) == 1:
+        return word in _BULLETS
+    if word[-1] == ":":
+        return _is_letter(word[0])
+    core = word[1:-1] if word[0] == "(" else word[:-1]
+    return word[-1] in ".)" and 0 < len(core) and (
+        (len(core) <= 3 and all(map(_is_digit, core)))
+        or (word[-1] == ")" and ((len(core) == 1 and core.isascii() and core.isalpha())
+                                 or (len(core) <= 4 and all(c in "ivxIVX" for c in core))))
+        or (word[-1] == "." and len(core) <= 4 and all(c in "IVX" for c in core)))
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What the cut of a block looks at in one of its lines (right-stripped, indentation kept)."""
+
+    width: int
+    indent: int
+    first_word: int
+    ends_sentence: bool
+    soft_end: bool  # it ends in a letter, a digit, a comma, or a hyphen after a letter or digit
+    period: bool  # it ends in a full stop
+    lower: bool  # its first character after indentation and quote markers is a lower-case letter
+    depth: int  # quote markers before its text
+    bare: bool  # it holds no letter, digit or sentence-final mark: a rule, a row of stars
+    item: bool
+    numeric: bool  # not ending a sentence, two or more of its words and at least half hold a digit
+    aligned: bool  # two or more gaps of three spaces or a tab between its words: columns
+
+    @staticmethod
+    def of(line: str) -> _Line:
+        content = line.lstrip()
+        words = content.split()
+        skipped = 0
+        while skipped < len(content) and (content[skipped].isspace() or content[skipped] in _QUOTE_MARKERS):
+            skipped += 1
+        body = content[skipped:]
+        digits = sum(any(map(_is_digit, word)) for word in words)
+        ends_sentence = _ends_sentence(line)
+        gaps = [gap for gap in re.findall(r"(?<=\S)\s+(?=\S)", content) if len(gap) >= 3 or "\t" in gap]
+        solid = [_is_letter(c) or _is_digit(c) for c in line[-2:]]
+        return _Line(width=len(line), indent=len(line) - len(content), first_word=len(words[0]),
+                     ends_sentence=ends_sentence,
+                     soft_end=solid[-1] or line[-1] == "," or (line[-1] == "-" and len(solid) == 2 and solid[0]),
+                     period=line[-1] == ".", lower=bool(body) and body[0] < "\U00010000" and body[0].islower(),
+                     depth=sum(c in _QUOTE_MARKERS for c in content[:skipped]),
+                     bare=not any(_is_letter(c) or _is_digit(c) or c in _SENTENCE_FINAL for c in content),
+                     item=_is_list_item(content), aligned=len(gaps) >= 2,
+                     numeric=not ends_sentence and digits >= 2 and 2 * digits >= len(words))
+
+
+def _joins(a: _Line, b: _Line, width: int, usual_indent: int, evidence: bool, wrapped: bool) -> bool:
+    """Whether line ``b`` goes on the paragraph of line ``a`` before it, in a
+    block ``width`` wide whose most common indentation is ``usual_indent``; see the
+    module docstring. ``evidence``: the block shows wrapping; ``wrapped``: the
+    block is hard-wrapped whatever its width."""
+    if a.bare or b.bare or a.depth != b.depth:
+        return False
+    if a.soft_end and b.lower:
+        return True
+    if b.indent > usual_indent:
+        return False
+    wrapping = wrapped or _MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH
+    # Whether the first word of b would have gone past the width on line a.
+    full = wrapping and a.width + 1 + b.first_word > width
+    if b.lower and full and a.period:  # an abbreviation: "U.S.", "etc."
+        return True
+    if _is_table_row(a, width) or _is_table_row(b, width) or (
+            b.item and (a.item or a.ends_sentence or not full)):
+        return False
+    if not a.ends_sentence:
+        return wrapping and a.width >= _HALF * width
+    return full and (evidence or wrapped)
+
+
+def _is_table_row(line: _Line, width: int) -> bool:
+    return line.aligned or (line.numeric and line.width < _TABLE_SHARE * width)
+
+
+def _line_ranges(lines: list[_Line], wrapped: bool) -> list[tuple[int, int]]:
+    """The ``[first, stop)`` line ranges of a block's paragraphs; each paragraph
+    of several lines is cut again on its own until it stands (see the module docstring)."""
+    if len(lines) == 1:
+        return [(0, 1)]
+    width = max(0 if line.bare else line.width for line in lines)  # a rule of "~~~~" may stick out
+    usual_indent = Counter(line.indent for line in lines).most_common(1)[0][0]
+    # Wrapping shows in an indented first line, or a line that ends
+    # mid-sentence going on to the next (which never needs the evidence).
+    evidence = any(line.indent > usual_indent for line in lines) or any(
+        not a.ends_sentence and _joins(a, b, width, usual_indent, False, wrapped) for a, b in zip(lines, lines[1:]))
+    starts = [0] + [j for j in range(1, len(lines))
+                    if not _joins(lines[j - 1], lines[j], width, usual_indent, evidence, wrapped)]
+    if len(starts) == 1:
+        return [(0, len(lines))]
+    ends = starts[1:] + [len(lines)]
+    return [(a + first, a + stop) for a, b in zip(starts, ends) for first, stop in _line_ranges(lines[a:b], wrapped)]
 
 
 def _block_spans(text: str, block: list[tuple[int, int]], mode: str) -> list[tuple[int, int]]:
@@ -184,17 +303,9 @@ def _block_spans(text: str, block: list[tuple[int, int]], mode: str) -> list[tup
         return [_trimmed(text, block[0][0], block[-1][1])]
     if mode == "lines":
         return [_trimmed(text, s, e) for s, e in block]
-    lines = [text[s:e].rstrip() for s, e in block]
-    if mode == "wrapped" or _looks_wrapped(lines):
-        starts = _wrapped_starts(lines)
-        if len(starts) == 1:
-            return [_trimmed(text, block[0][0], block[-1][1])]
-        # Each paragraph is cut again as a block of its own, so that every
-        # paragraph, standing alone, is cut into itself: removing its
-        # neighbours (see dedup.clean) can then never re-cut it.
-        ends = starts[1:] + [len(block)]
-        return [span for a, b in zip(starts, ends) for span in _block_spans(text, block[a:b], mode)]
-    return [_trimmed(text, s, e) for s, e in block]
+    lines = [_Line.of(text[s:e].rstrip()) for s, e in block]
+    return [_trimmed(text, block[first][0], block[stop - 1][1])
+            for first, stop in _line_ranges(lines, mode == "wrapped")]
 
 
 def separator_breaks(separator: str) -> int:
@@ -325,17 +436,24 @@ def _after(text: str, found: int, mark: str) -> int:
 
 
 # Character classes, one bit each, looked up once per code point of a batch.
-_BREAK, _SPACE, _BLANK, _CLOSER, _FINAL, _CR, _LF, _PARAGRAPH_SEPARATOR = (1 << bit for bit in range(8))
+(_BREAK, _SPACE, _BLANK, _CLOSER, _FINAL, _CR, _LF, _PARAGRAPH_SEPARATOR, _LOWER, _DIGIT, _LETTER, _QUOTE,
+ _TAB) = (1 << bit for bit in range(13))
 
 
 def _class_table() -> np.ndarray:
-    # Its last entry (no class) stands for every code point beyond it.
-    table = np.zeros(ord(max(_SENTENCE_FINAL)) + 2, dtype=np.uint8)
+    # Its last entry (no class) stands for every code point beyond the Basic
+    # Multilingual Plane: no letter or digit there counts as lower case or a digit.
+    characters = [chr(c) for c in range(0x10000)]
+    table = np.zeros(0x10001, dtype=np.uint16)
     table[: len(IS_SPACE)] = IS_SPACE * (_SPACE | _BLANK)
+    table[:-1] |= np.array(list(map(str.islower, characters))) * np.uint16(_LOWER)
+    table[:-1] |= np.array(list(map(str.isdecimal, characters))) * np.uint16(_DIGIT)
+    table[:-1] |= np.array(list(map(str.isalpha, characters))) * np.uint16(_LETTER)
     table[ord(">")] |= _BLANK  # a line of nothing but whitespace and ">" is blank
-    for characters, bit in ((_BREAK_CHARACTERS, _BREAK), (_CLOSERS, _CLOSER), (_SENTENCE_FINAL, _FINAL),
-                            ("\r", _CR), ("\n", _LF), ("\u2029", _PARAGRAPH_SEPARATOR)):
-        table[[ord(c) for c in characters]] |= bit
+    for members, bit in ((_BREAK_CHARACTERS, _BREAK), (_CLOSERS, _CLOSER), (_SENTENCE_FINAL, _FINAL),
+                         ("\r", _CR), ("\n", _LF), ("\u2029", _PARAGRAPH_SEPARATOR), (_QUOTE_MARKERS, _QUOTE),
+                         ("\t", _TAB)):
+        table[[ord(c) for c in members]] |= bit
     return table
 
 
@@ -377,8 +495,8 @@ class _Lines:
     """The non-blank lines of a batch of texts: for each, its text ``doc``;
     where it begins (``start``), and its first and last non-whitespace
     characters (``first``, ``last``), within that text; whether it begins a
-    block (a run of non-blank lines); the length of its first word; and
-    whether it ends a sentence."""
+    block (a run of non-blank lines); the length of its first word; and the
+    facts of :class:`_Line` the cut looks at."""
 
     doc: np.ndarray
     start: np.ndarray
@@ -387,6 +505,14 @@ class _Lines:
     opens: np.ndarray
     first_word: np.ndarray
     ends_sentence: np.ndarray
+    soft_end: np.ndarray
+    period: np.ndarray
+    lower: np.ndarray
+    depth: np.ndarray
+    bare: np.ndarray
+    item: np.ndarray
+    numeric: np.ndarray
+    aligned: np.ndarray
 
     @staticmethod
     def concatenate(parts: list[_Lines]) -> _Lines:
@@ -396,8 +522,8 @@ class _Lines:
         """The lines of pieces of texts (see :func:`_rounds`) as lines of those texts."""
         offset = piece_start[self.doc]
         opens = self.opens & ~((self.start == 0) & continues[self.doc])
-        return _Lines(piece_doc[self.doc], self.start + offset, self.first + offset, self.last + offset, opens,
-                      self.first_word, self.ends_sentence)
+        return replace(self, doc=piece_doc[self.doc], start=self.start + offset, first=self.first + offset,
+                       last=self.last + offset, opens=opens)
 
 
 def _lines(texts: Sequence[str], lengths: np.ndarray) -> _Lines:
@@ -405,7 +531,8 @@ def _lines(texts: Sequence[str], lengths: np.ndarray) -> _Lines:
     ``lengths``) into, from the :func:`_classes` of the texts joined."""
     text_ends = np.cumsum(lengths)
     text_starts = text_ends - lengths
-    classes = _classes(code_points("".join(texts)))
+    points = code_points("".join(texts))
+    classes = _classes(points)
     filled = text_ends > text_starts
     breaks = (classes & _BREAK) != 0
     terminated = np.zeros(len(text_ends), dtype=bool)
@@ -435,9 +562,160 @@ def _lines(texts: Sequence[str], lengths: np.ndarray) -> _Lines:
     word_ends = np.minimum(space_starts[np.searchsorted(space_starts, first, side="right")], last + 1)
     closed = _out_of_runs(_runs((classes & _CLOSER) != 0), last, forward=False)
     ends_sentence = (closed >= start) & (classes[np.maximum(closed, 0)] & _FINAL != 0)
+    body, depth = _quoted(classes, first, last)
+    words, digit_words = _word_counts(classes, space[0], text_starts[filled], first, last)
+    solid = (classes & (_LETTER | _DIGIT)) != 0
+    end_point = points[last]
     offset = text_starts[doc]
     return _Lines(doc=doc, start=start - offset, first=first - offset, last=last - offset, opens=opens[kept],
-                  first_word=word_ends - first, ends_sentence=ends_sentence)
+                  first_word=word_ends - first, ends_sentence=ends_sentence,
+                  soft_end=solid[last] | (end_point == ord(",")) | (
+                      (end_point == ord("-")) & (last > start) & solid[np.maximum(last - 1, 0)]),
+                  period=end_point == ord("."), lower=(body <= last) & (classes[body] & _LOWER != 0),
+                  depth=depth, bare=_bare(classes, body, last),
+                  item=_list_items(points, classes, first, word_ends, last),
+                  numeric=~ends_sentence & (digit_words >= 2) & (2 * digit_words >= words),
+                  aligned=_column_gaps(space, points, first, last) >= 2)
+
+
+def _ranges_hold(classes: np.ndarray, first: np.ndarray, stop: np.ndarray, bits: int) -> np.ndarray:
+    """How many characters of each range ``[first, stop)`` have a class among ``bits``."""
+    at, owner = _ranges(first, stop)
+    return np.bincount(owner[classes[at] & bits != 0], minlength=len(first))
+
+
+def _quoted(classes: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the text of each line ``[first, last]`` begins after its quote markers
+    (and the spaces among them; at most ``len(classes) - 1``), and how many markers it has."""
+    body, depth = first.copy(), np.zeros(len(first), dtype=np.int64)
+    quoted = np.flatnonzero(classes[first] & _QUOTE != 0) if len(classes) else first[:0]
+    # A character at a time over the lines that open with a marker, for as
+    # long as markers usually go ("> > ", "|> "); the rare longer runs, by runs.
+    at, active = first[quoted], np.ones(len(quoted), dtype=bool)
+    for _ in range(_QUOTE_STEPS):
+        active &= (at <= last[quoted]) & (classes[np.minimum(at, len(classes) - 1)] & (_SPACE | _QUOTE) != 0)
+        if not active.any():
+            break
+        depth[quoted[active]] += classes[at[active]] & _QUOTE != 0
+        at[active] += 1
+    else:
+        longer = quoted[active]
+        runs = _runs((classes & (_SPACE | _QUOTE)) != 0)
+        at[active] = _out_of_runs(runs, at[active], forward=True)
+        depth[longer] += _ranges_hold(classes, first[longer] + _QUOTE_STEPS, np.minimum(at[active], last[longer] + 1),
+                                      _QUOTE)
+    body[quoted] = np.minimum(at, len(classes) - 1)
+    return body, depth
+
+
+def _bare(classes: np.ndarray, body: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether each line ``[body, last]`` holds no letter, digit or sentence-final mark."""
+    bits = _LETTER | _DIGIT | _FINAL
+    bare = np.zeros(len(body), dtype=bool)
+    # Most lines open with a letter or digit: only the others are read.
+    rest = np.flatnonzero((body <= last) & (classes[body] & bits == 0))
+    bare[rest] = _ranges_hold(classes, body[rest], last[rest] + 1, bits) == 0
+    bare[body > last] = True
+    return bare
+
+
+def _word_counts(classes: np.ndarray, space_starts: np.ndarray, text_starts: np.ndarray, first: np.ndarray,
+                 last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The words (runs of non-whitespace) of each line ``[first, last]``, and those holding a digit.
+
+    A word is numbered by the runs of whitespace (and text starts) before it,
+    so that only the digits, not every character, are looked at one by one.
+    """
+    gaps = np.insert(space_starts, np.searchsorted(space_starts, text_starts), text_starts)
+    digit = (classes & _DIGIT) != 0
+    number_starts = digit.copy()  # the first digit of each run of digits: one a number mostly
+    number_starts[1:] &= ~digit[:-1]
+    digit_words = np.searchsorted(gaps, np.flatnonzero(number_starts), side="right")
+    digit_words = digit_words[run_starts(digit_words)]
+    first_word, last_word = np.searchsorted(gaps, first, side="right"), np.searchsorted(gaps, last, side="right")
+    return last_word - first_word + 1, (np.searchsorted(digit_words, last_word, side="right")
+                                         - np.searchsorted(digit_words, first_word))
+
+
+def _column_gaps(space: tuple[np.ndarray, np.ndarray], points: np.ndarray, first: np.ndarray,
+                 last: np.ndarray) -> np.ndarray:
+    """How many runs of whitespace between the words of each line ``[first, last]``
+    are three or more long or hold a tab."""
+    starts, ends = space
+    if not len(first):
+        return np.zeros(0, dtype=np.int64)
+    # A run of one or two: its first or last character may be a tab.
+    wide = (ends - starts >= 3) | (points[starts] == 9) | (points[np.maximum(ends - 1, 0)] == 9)
+    starts, ends = starts[wide], ends[wide]
+    line = np.searchsorted(first, starts, side="right") - 1
+    inside = (line >= 0) & (ends <= last[np.maximum(line, 0)])
+    return np.bincount(line[inside], minlength=len(first))
+
+
+_ITEM_WORD = 6  # the longest list marker, "(viii)"
+_QUOTE_STEPS = 8
+_ROMAN = np.array([ord(c) for c in "ivxIVX"])
+
+
+def _list_items(points: np.ndarray, classes: np.ndarray, first: np.ndarray, word_ends: np.ndarray,
+                last: np.ndarray) -> np.ndarray:
+    """:func:`_is_list_item` of each line ``[first, last]`` whose first word ends at ``word_ends``."""
+    length = word_ends - first
+    goes_on = word_ends <= last
+    item = goes_on & (length >= 2) & (points[np.maximum(word_ends - 1, 0)] == ord(":")) & (
+        classes[first] & _LETTER != 0)
+    # A marker ends in "." or ")", or is one character.
+    closing = points[np.maximum(word_ends - 1, 0)]
+    rows = np.flatnonzero((length <= _ITEM_WORD) & goes_on & ~item & (
+        (length == 1) | (closing == ord(".")) | (closing == ord(")"))))
+    if not len(rows) or not len(points):
+        return item
+    length = length[rows]
+    chars = points[np.minimum(first[rows, None] + np.arange(_ITEM_WORD), len(points) - 1)]
+    flags = _classes(chars)
+    opened = (chars[:, 0] == ord("(")).astype(np.int64)
+    closer = chars[np.arange(len(rows)), length - 1]
+    core = length - 1 - opened
+    position = np.arange(_ITEM_WORD)
+    in_core = (position >= opened[:, None]) & (position < (length - 1)[:, None])
+
+    def all_core(mask: np.ndarray) -> np.ndarray:
+        return (mask | ~in_core).all(axis=1) & (core > 0)
+
+    closes, dot = closer == ord(")"), closer == ord(".")
+    folded = chars | 32
+    item[rows] = ((length == 1) & np.isin(chars[:, 0], [ord(c) for c in _BULLETS])) | ((length > 1) & (
+        ((closes | dot) & (core <= 3) & all_core(flags & _DIGIT != 0))
+        | (closes & (((core == 1) & all_core((folded >= ord("a")) & (folded <= ord("z"))))
+                     | ((core <= 4) & all_core(np.isin(chars, _ROMAN)))))
+        | (dot & (core <= 4) & all_core(np.isin(chars, _ROMAN[3:])))))
+    return item
+
+
+def _joined_breaks(lines: _Lines, at: np.ndarray, owner: np.ndarray, width: np.ndarray, usual_indent: np.ndarray,
+                   wrapped: bool) -> np.ndarray:
+    """:func:`_joins` of each line ``at`` and the line before it, in blocks ``owner`` of ``width`` and
+    ``usual_indent``, with each block's evidence."""
+    a, b = at - 1, at
+    widths = lines.last + 1 - lines.start
+    indents = lines.first - lines.start
+    width, usual_indent = width[owner], usual_indent[owner]
+    mid_sentence = ~lines.ends_sentence[a]
+    apart = lines.bare[a] | lines.bare[b] | (lines.depth[a] != lines.depth[b])
+    kept_apart = apart | (indents[b] > usual_indent)
+    wrapping = wrapped | ((width >= _MIN_WRAP_WIDTH) & (width <= _MAX_WRAP_WIDTH))
+    full = wrapping & (widths[a] + 1 + lines.first_word[b] > width)
+    abbreviation = lines.lower[b] & full & lines.period[a]
+    table = (lines.aligned[a] | lines.aligned[b] | (lines.numeric[a] & (widths[a] < _TABLE_SHARE * width))
+             | (lines.numeric[b] & (widths[b] < _TABLE_SHARE * width)))
+    held = ~kept_apart & ~abbreviation & ~table & ~(lines.item[b] & (lines.item[a] | ~mid_sentence | ~full))
+    join = ((~apart & lines.soft_end[a] & lines.lower[b]) | (~kept_apart & abbreviation)
+            | (held & mid_sentence & wrapping & (widths[a] >= _HALF * width)))
+    if wrapped:
+        return join | (held & ~mid_sentence & full)
+    evidence = np.bincount(owner[(join & mid_sentence) | (indents[b] > usual_indent) | (indents[a] > usual_indent)],
+                           minlength=len(owner)) > 0
+    return join | (held & ~mid_sentence & full & evidence[owner])
 
 
 def _usual_indents(indents: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -454,16 +732,14 @@ def _usual_indents(indents: np.ndarray, first: np.ndarray, stop: np.ndarray) -> 
 
 
 def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_block_spans` of all blocks, lines ``[first, stop)`` each, at once:
+    """:func:`_line_ranges` of all blocks, lines ``[first, stop)`` each, at once:
     the line ranges of their paragraphs, in no particular order.
 
     Every block that splits is cut again, as a block of its own, in the next
     round; rounds go on until no block splits.
     """
-    widths = lines.last + 1 - lines.start  # of the right-stripped lines
+    widths = np.append(np.where(lines.bare, 0, lines.last + 1 - lines.start), 0)
     indents = lines.first - lines.start
-    first_words, ends_sentence = lines.first_word, lines.ends_sentence
-    mid_sentence = np.append(0, np.cumsum(~ends_sentence))  # before each line
     done = [(first[:0], stop[:0])]
     while len(first):
         single = stop - first == 1
@@ -471,24 +747,9 @@ def _cut_blocks(first: np.ndarray, stop: np.ndarray, lines: _Lines, mode: str) -
         first, stop = first[~single], stop[~single]
         if not len(first):
             break
-        width = np.maximum.reduceat(np.append(widths, 0), np.ravel([first, stop], order="F"))[::2]
-        if mode == "auto":  # blocks that do not look wrapped are cut into lines
-            inner = stop - first - 1
-            at, owner = _ranges(first, stop - 1)
-            ranked = widths[at][np.lexsort((widths[at], owner))]
-            offsets = np.cumsum(inner) - inner
-            median = (ranked[offsets + (inner - 1) // 2] + ranked[offsets + inner // 2]) / 2
-            wrapped = ((width >= _MIN_WRAP_WIDTH) & (median >= 0.6 * width)
-                       & (2 * (mid_sentence[stop - 1] - mid_sentence[first]) >= inner))
-            each, _ = _ranges(first[~wrapped], stop[~wrapped])
-            done.append((each, each + 1))
-            first, stop, width = first[wrapped], stop[wrapped], width[wrapped]
-            if not len(first):
-                break
-        usual = _usual_indents(indents, first, stop)
+        width = np.maximum.reduceat(widths, np.ravel([first, stop], order="F"))[::2]
         at, owner = _ranges(first + 1, stop)
-        cut = (indents[at] > usual[owner]) | (
-            (widths[at - 1] + 1 + first_words[at] <= width[owner]) & ends_sentence[at - 1])
+        cut = ~_joined_breaks(lines, at, owner, width, _usual_indents(indents, first, stop), mode == "wrapped")
         whole = np.bincount(owner[cut], minlength=len(first)) == 0
         done.append((first[whole], stop[whole]))
         first, stop = np.sort(np.append(first[~whole], at[cut])), np.sort(np.append(at[cut], stop[~whole]))

@@ -60,6 +60,54 @@ def test_hard_wrapped_text_is_joined_and_split_at_indents_and_short_final_lines(
     assert len(cut(WIRE, "blank-lines")) == 1
 
 
+NEWSWIRE = ("Acme Widgets Inc said vice\npresident John Smith will be leaving the company for\n"
+            "personal reasons.\n Wire\n")
+
+
+def test_a_short_wrapped_story_is_cut_at_its_paragraphs_not_its_lines():
+    # A block of three wrapped lines and a sign-off: the failing shape.
+    assert [" ".join(p.split()) for p in cut(NEWSWIRE)] == [
+        "Acme Widgets Inc said vice president John Smith will be leaving the company for personal reasons.", "Wire"]
+    # A first line shortened by a cut dateline, going on with a capital.
+    story = ("Acme Widgets Inc said its chief John\nSmith will be leaving the company for personal\nreasons.\n"
+             "    Terms were not disclosed.\n Reuters")
+    assert [p.split()[0] for p in cut(story)] == ["Acme", "Terms", "Reuters"]
+
+
+def test_tables_lists_headings_and_fields_are_lines_of_their_own_among_wrapped_prose():
+    text = ("The company reported its results for the first quarter of the\nyear on Monday, ahead of forecasts.\n"
+            "Shr 1.25 dlrs vs 1.14 dlrs\nNet 3,456,000 vs 2,987,000\nRevs 45.6 mln vs 41.2 mln\n"
+            "Outlook\nThe company expects sales to grow in the second half of the\nyear, it said.\n"
+            "- new plants in Ohio and Texas\n- a dividend of five cents\n"
+            "Subject: results\nFrom: the investor relations office")
+    assert [p.split("\n")[0][:12] for p in cut(text)] == [
+        "The company ", "Shr 1.25 dlr", "Net 3,456,00", "Revs 45.6 ml", "Outlook", "The company ",
+        "- new plants", "- a dividend", "Subject: res", "From: the in"]
+
+
+def test_quoted_e_mail_is_cut_where_the_quoting_changes_and_rules_stand_alone():
+    text = ("> The talks would resume next week in Geneva, after a pause\n> of three months.\n"
+            "and I think they will fail again, as they did in the\nspring.\n-----\n"
+            ">> deeper quoted text of the first message\n>> goes on here")
+    assert [p.split("\n")[0][:10] for p in cut(text)] == ["> The talk", "and I thin", "-----", ">> deeper "]
+
+
+def test_a_hanging_indent_keeps_a_list_item_whole():
+    text = ("- You pay a royalty fee of 20% of the gross profits you derive from\n"
+            "     the use of the works calculated using the method you already\n"
+            "     use.  The fee is owed to the owner of the trademark, but he\n"
+            "     Project Gutenberg Literary Archive Foundation has agreed to it.\n"
+            "- You provide a full refund of any money paid by a user who\n     notifies you.")
+    assert [p[:10] for p in cut(text)] == ["- You pay ", "- You prov"]
+
+
+def test_scraped_sentences_one_a_line_stay_apart_even_when_as_wide_as_wrapped_text():
+    text = ("Residents were told to stay indoors on Monday as the storm came.\n"
+            "Schools will reopen on Thursday, officials said in a statement.\n"
+            "The coast guard rescued two fishermen off the northern cape.")
+    assert cut(text) == text.split("\n")
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r", "\u2028", "\x85"])
 def test_every_line_break_convention_gives_the_same_paragraphs(newline):
     text = WIRE.replace("\n", newline)
@@ -126,7 +174,7 @@ def test_lines_mode_is_finest_and_blank_lines_mode_coarsest(text):
 
 
 def test_a_large_document_is_cut_in_linear_time():
-    line = "word " * 12 + "end.\n"
+    line = "Word " + "word " * 11 + "end.\n"  # sentences, one a line: lines of their own in mode auto
     text = line * 200_000  # 12 MB
     spans = paragraph_spans(text, "lines")
     assert len(spans) == 200_000
@@ -140,7 +188,9 @@ def test_a_large_document_is_cut_in_linear_time():
 wrapped_texts = st.lists(
     st.sampled_from(["\n", "\r\n", "\r", "\n\n", "\u2029", "\u2028", "\x0c", "\x85", "\x1c", "  ", "\t", "\x1f",
                      "\u3000", "> ", ">", " >\n", "word", "The end.", "x" * 35, "short.", '"quoted."', "»", "。",
-                     "    indented", "a b c d e f g h i j k l m n o p q r s t"]),
+                     "    indented", "a b c d e f g h i j k l m n o p q r s t", "|> ", "> " * 12, "-", "- ", "1. ",
+                     "(iv) ", "a) ", "II. ", "Subject: ", "1,25 ", "12 34 5", "   ", "U.S.", "etc.", "well-", ",",
+                     "* * *", "----", "É", "ß", "𝟏"]),
     max_size=40,
 ).map("".join)
 
@@ -190,6 +240,17 @@ def test_block_pieces_cover_the_text_and_end_with_a_blank_line_or_in_lines_mode_
         # Longer only when no blank line ends within max_chars of its start.
         assert end - start <= max_chars or not any(ends_there(start, cut)
                                                    for cut in range(start + 1, start + max_chars + 1))
+
+
+@needs_shared
+def test_auto_finds_the_paragraphs_of_real_text_in_every_layout():
+    from benchmarks.segmentation import LAYOUTS, documents, sample_article_unchanged, score
+
+    for layout in LAYOUTS:
+        result = score(documents(layout, 150, seed=1, source_limit=1000), "auto")
+        assert result.f1(marked_only=True) >= 0.99, layout
+        assert result.cut_documents <= 0.005 * result.documents, layout
+    assert sample_article_unchanged("auto")
 
 
 @needs_shared
