@@ -1,19 +1,25 @@
-"""Last stage: remove duplicate paragraphs from a text, touching nothing else.
+"""Last stage: remove duplicate paragraphs from texts, deleting and never adding.
 
-A removed paragraph takes one separator with it, so no blank-line gap is left
-behind: between two kept paragraphs stands the strongest separator (most line
-breaks) that stood anywhere between them, the later one on ties. Keeping the
-strongest one preserves the blank line that divided two blocks. Each kept
-paragraph keeps the indentation of its first line. Text before the first
-paragraph (but for that paragraph's indentation) and after the last is kept.
+A removed paragraph goes with one separator, so no gap is left behind:
+between two kept paragraphs stands the line breaks of the strongest
+separator (most line breaks) that stood anywhere between them, the earliest
+on ties, and then the indentation of the later paragraph's own first line.
+Keeping the strongest keeps the blank line that divided two blocks. Text
+before the first paragraph (but for that paragraph's indentation) and after
+the last is kept. Every character of the result is a character of the
+input, in the input's order: cleaning only deletes.
 
-The result is always cut into exactly the kept paragraphs again, so cleaning
-is idempotent and a second search finds nothing new. In ``"auto"`` mode a
-block of lines that lost some of them can look different (hard-wrapped
-instead of one paragraph per line, say); in such a text, the kept paragraphs
-of every block that lost one are set apart by a blank line, which cuts them as
-before (see :mod:`dedup.segment`: a paragraph standing alone is cut into
-itself).
+The result is cut into exactly the kept paragraphs again, so cleaning is
+idempotent and a second search finds nothing new. In modes ``"auto"`` and
+``"wrapped"`` a block of lines that lost a paragraph can look different (its
+widest line gone, say), and its kept paragraphs could be cut otherwise; each
+such text is cut again (by :func:`dedup.segment.segment`, all of a batch at
+once) and checked. Where a block's kept paragraphs would not come out as
+they were, and only there, they are set apart by a blank line at the
+boundaries between them, where the input had a paragraph boundary already;
+a paragraph standing alone is cut into exactly itself (see
+:mod:`dedup.segment`). ``benchmarks/clean_speed.py`` counts how often that
+happens on real corpora.
 
 Example
 -------
@@ -27,21 +33,18 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
-from .segment import LINE_BREAK, paragraph_spans, separator_breaks
+from .segment import LINE_BREAK, Paragraphs, segment, separator_breaks
 
-__all__ = ["remove_paragraphs"]
+__all__ = ["clean_texts", "remove_paragraphs"]
 
 # Modes whose cut of a block depends on all its lines; in the others a block,
 # or a line, is a paragraph whatever its neighbours.
 _RECUTTING_MODES = ("auto", "wrapped")
-
-
-def _blank_line(separator: str) -> str:
-    """``separator`` with its first line break doubled."""
-    first = LINE_BREAK.search(separator)
-    return separator[: first.end()] + first.group() + separator[first.end() :]
 
 
 def _indent(separator: str) -> str:
@@ -54,66 +57,95 @@ def _head(separator: str) -> str:
     return separator[: len(separator) - len(_indent(separator))]
 
 
-def _pieces(text: str, spans: list[list[int]], separators: list[str], drop: list[bool], block: np.ndarray,
-            split: np.ndarray) -> tuple[list[str], list[int]]:
-    """Separator and paragraph of each kept paragraph, alternating, and the kept paragraphs' numbers.
+def _blank_line(separator: str) -> str:
+    """``separator`` with its first line break doubled."""
+    first = LINE_BREAK.search(separator)
+    return separator[: first.end()] + first.group() + separator[first.end() :]
 
-    Kept paragraphs of a block marked in ``split`` are set apart by a blank line.
-    """
+
+@dataclass
+class _Cleaned:
+    """A text with some paragraphs removed: its pieces (separator, paragraph, ...,
+    the rest), where its kept paragraphs are, and the block of each."""
+
+    pieces: list[str]
+    kept: list[tuple[int, int]]
+    blocks: list[int]
+    recut: bool  # a block of several paragraphs lost one: the cut may change
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+def _cleaned(text: str, spans: list[list[int]], drop: list[bool], apart: set[int] = frozenset()) -> _Cleaned:
+    """``text`` without the paragraphs ``spans[k]`` where ``drop[k]``; the kept
+    paragraphs of blocks ``apart`` set apart by blank lines."""
+    separators = [text[: spans[0][0]]] + [text[a[1] : b[0]] for a, b in zip(spans[:-1], spans[1:])]
+    breaks = [separator_breaks(s) for s in separators]
+    block_of = np.cumsum([k == 0 or b >= 2 for k, b in enumerate(breaks)]).tolist()
+    lost = {block for block, dropped in zip(block_of, drop) if dropped}
     pieces: list[str] = []
-    kept: list[int] = []
-    pending: str | None = None  # strongest separator since the last kept paragraph
-    for k, (start, end) in enumerate(spans):
-        separator = separators[k]
+    kept: list[tuple[int, int]] = []
+    blocks: list[int] = []
+    length, pending, recut = 0, None, False
+    for k, ((start, end), separator, block) in enumerate(zip(spans, separators, block_of)):
         if drop[k]:
-            if kept and (pending is None or separator_breaks(separator) > separator_breaks(pending)):
-                pending = separator
+            if kept and (pending is None or breaks[k] > breaks[pending]):
+                pending = k
             continue
-        # The line breaks of the strongest separator (of the text's start, for
-        # the first kept paragraph), with this paragraph's own indentation:
-        # indentation takes part in the cut.
-        if not kept and k:
+        if not kept and k:  # the first kept paragraph: the text's start, its own indentation
             separator = _head(separators[0]) + _indent(separator)
-        elif pending is not None and separator_breaks(pending) > separator_breaks(separator):
-            separator = _head(pending) + _indent(separator)
-        if kept and split[block[k]] and separator_breaks(separator) < 2:
-            separator = _blank_line(separator)
+        elif pending is not None and breaks[pending] > breaks[k]:
+            separator = _head(separators[pending]) + _indent(separator)
+        if kept and blocks[-1] == block:
+            recut |= block in lost
+            if block in apart and separator_breaks(separator) < 2:
+                separator = _blank_line(separator)
+        length += len(separator)
         pieces += [separator, text[start:end]]
-        kept.append(k)
+        kept.append((length, length + end - start))
+        blocks.append(block)
+        length += end - start
         pending = None
-    return pieces, kept
+    pieces.append(text[spans[-1][1] :] if kept else text[: spans[0][0]] + text[spans[-1][1] :])
+    return _Cleaned(pieces, kept, blocks, recut)
 
 
-def _recut_blocks(pieces: list[str], kept: list[int], block: np.ndarray, lost_some: np.ndarray,
-                  mode: str) -> np.ndarray:
-    """Blocks that lost a paragraph and whose kept paragraphs, as joined, would be cut differently."""
-    recut = np.zeros(len(lost_some), dtype=bool)
-    kept_block = block[kept]
-    for b in np.unique(kept_block[lost_some[kept_block]]).tolist():
-        # Within one block every separator has a single line break, so the
-        # kept paragraphs of a block form a block of their own in the result.
-        first, last = np.flatnonzero(kept_block == b)[[0, -1]].tolist()
-        lines = [_indent(pieces[2 * first]), *pieces[2 * first + 1 : 2 * last + 2]]
-        joined = "".join(lines)
-        paragraphs = pieces[2 * first + 1 : 2 * last + 2 : 2]
-        recut[b] = [joined[s:e] for s, e in paragraph_spans(joined, mode).tolist()] != paragraphs
-    return recut
+def _blocks_cut_otherwise(cleaned: _Cleaned, cut: np.ndarray) -> set[int]:
+    """Blocks some of whose kept paragraphs are not among the spans ``cut`` of the cleaned text."""
+    found = set(map(tuple, cut.tolist()))
+    return {block for span, block in zip(cleaned.kept, cleaned.blocks) if span not in found}
+
+
+def clean_texts(texts: Sequence[str], paragraphs: Paragraphs, drop: np.ndarray, mode: str = "auto") -> list[str]:
+    """Each of ``texts`` without its paragraphs (rows of ``paragraphs``, whose
+    ``doc`` is the position in ``texts``) marked in ``drop``, cut by ``mode``."""
+    bounds = np.searchsorted(paragraphs.doc, np.arange(len(texts) + 1))
+    spans = np.stack([paragraphs.start, paragraphs.end], axis=1)
+    out = list(texts)
+    checked: list[tuple[int, _Cleaned]] = []
+    for position in np.flatnonzero(np.bincount(paragraphs.doc[drop], minlength=len(texts))).tolist():
+        a, b = bounds[position], bounds[position + 1]
+        cleaned = _cleaned(texts[position], spans[a:b].tolist(), drop[a:b].tolist())
+        out[position] = cleaned.text
+        if cleaned.recut and mode in _RECUTTING_MODES:
+            checked.append((position, cleaned))
+    if checked:
+        cut = segment([out[position] for position, _ in checked], mode)
+        cut_bounds = np.searchsorted(cut.doc, np.arange(len(checked) + 1))
+        for k, (position, cleaned) in enumerate(checked):
+            a, b = cut_bounds[k], cut_bounds[k + 1]
+            otherwise = _blocks_cut_otherwise(cleaned, np.stack([cut.start[a:b], cut.end[a:b]], axis=1))
+            if otherwise:
+                first, last = bounds[position], bounds[position + 1]
+                out[position] = _cleaned(texts[position], spans[first:last].tolist(), drop[first:last].tolist(),
+                                         otherwise).text
+    return out
 
 
 def remove_paragraphs(text: str, spans: np.ndarray, drop: np.ndarray, mode: str = "auto") -> str:
     """``text`` without the paragraphs ``spans[k]`` where ``drop[k]``, cut by ``mode``."""
-    if not np.any(drop):
-        return text
-    span_list, drop_list = spans.tolist(), drop.tolist()
-    leading = text[: span_list[0][0]]
-    separators = [leading] + [text[a[1] : b[0]] for a, b in zip(span_list[:-1], span_list[1:])]
-    block = np.cumsum([k == 0 or separator_breaks(s) >= 2 for k, s in enumerate(separators)]) - 1
-    lost_some = np.zeros(block[-1] + 1, dtype=bool)
-    lost_some[block[drop]] = True
-    split = np.zeros_like(lost_some)
-    pieces, kept = _pieces(text, span_list, separators, drop_list, block, split)
-    if mode in _RECUTTING_MODES:
-        split = _recut_blocks(pieces, kept, block, lost_some, mode)
-        if split.any():
-            pieces, kept = _pieces(text, span_list, separators, drop_list, block, split)
-    return "".join(pieces or [leading]) + text[span_list[-1][1] :]
+    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    paragraphs = Paragraphs(np.zeros(len(spans), dtype=np.int64), np.arange(len(spans)), spans[:, 0], spans[:, 1])
+    return clean_texts([text], paragraphs, np.asarray(drop, dtype=bool), mode)[0]
