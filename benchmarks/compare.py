@@ -9,9 +9,11 @@ over all of them. Runs go round-robin over the systems,
 (of the process, and of its largest worker process if it has any).
 "signatures" is text -> MinHash signatures; "clusters" is text -> duplicate
 clusters (``find_duplicates`` for this library; LSH insert + query +
-MinHash-estimate check + union-find for the others). Pair recall and edge
-precision are measured against exact-Jaccard ground truth computed once by
-``dedup.reference.exact_pairs`` over the same shingles.
+MinHash-estimate check + union-find for the others). Pair recall (a true
+pair counts when its later paragraph is removed) and edge precision (the
+share of (kept, removed) pairs, or of the baselines' confirmed pairs, at or
+above the threshold) are measured against exact-Jaccard ground truth
+computed once by ``dedup.reference.exact_pairs`` over the same shingles.
 
 The scale series runs ``find_duplicates`` on the Gutenberg books themselves
 (segmentation included) at 10/25/50/100% of the corpus.
@@ -146,16 +148,12 @@ def rounds(jobs: list[tuple[str, str, Path]], repeats: int, workdir: Path) -> li
 
 def accuracy(texts: list[str], result: dict, truth) -> tuple[float, float]:
     """(pair recall, edge precision) of one system's clusters against exact ground truth."""
-    from benchmarks.accuracy import recall_of_labels
-    from dedup.normalize import normalize_all
+    from benchmarks.accuracy import recall_of_removals
     from dedup.verify import jaccard
 
-    exact, near, sets, unique = truth
-    recall = recall_of_labels(result["labels"], exact + near)
-    normalized = normalize_all(texts)
-    position = {normalized[row]: k for k, row in enumerate(unique)}
-    left = np.array([position[normalized[i]] for i in result["left"].tolist()], dtype=np.int64)
-    right = np.array([position[normalized[j]] for j in result["right"].tolist()], dtype=np.int64)
+    exact, near, sets, owner = truth
+    recall = recall_of_removals(result["labels"], exact + near)
+    left, right = owner[result["left"]], owner[result["right"]]
     same = left == right
     similarity = np.ones(len(left))
     similarity[~same] = jaccard(sets, left[~same], right[~same])

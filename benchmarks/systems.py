@@ -33,9 +33,24 @@ def word_bigrams(text: str) -> list[str]:
 
 
 def labels_from_pairs(n: int, left, right) -> np.ndarray:
-    from dedup.cluster import components
-
-    return components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+    """For each of ``n`` items, the smallest item of its connected component of
+    the pairs: the baselines' clusters (min-label hooking with pointer jumping)."""
+    labels = np.arange(n, dtype=np.int64)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    while True:
+        left_label, right_label = labels[left], labels[right]
+        low = np.minimum(left_label, right_label)
+        hooked = labels.copy()
+        np.minimum.at(hooked, left_label, low)
+        np.minimum.at(hooked, right_label, low)
+        while True:
+            jumped = hooked[hooked]
+            if np.array_equal(jumped, hooked):
+                break
+            hooked = jumped
+        if np.array_equal(hooked, labels):
+            return labels
+        labels = hooked
 
 
 def confirmed_candidates(query: Callable, minhashes: list):
@@ -78,11 +93,8 @@ def dedup_clusters(paragraphs: list[str], n_jobs: int | None, kernel: str = "num
 
     report = find_duplicates(paragraphs, threshold=THRESHOLD, segmentation="none", n_jobs=n_jobs, kernel=kernel,
                              executor=executor)
-    rows = np.arange(len(report.representative))
-    copies = np.flatnonzero(report.exact & (report.representative != rows))
-    left = np.concatenate([report.edges[0], copies])
-    right = np.concatenate([report.edges[1], report.representative[copies]])
-    return report.representative, left, right
+    removed = np.flatnonzero(report.is_duplicate)
+    return report.representative, report.representative[removed], removed
 
 
 # --- datasketch 2.x: MinHash.bulk with an xxhash hashfunc, MinHashLSH with an insertion session ---

@@ -72,7 +72,8 @@ class ParagraphFeatures:
     ``shingles`` the shingle sets, except that a copy of a paragraph shortly
     before it (in one round of :func:`_batch_features`) has an empty set and
     no tokens (its first occurrence holds them), or ``None`` when they were
-    not kept; ``fuzzy`` marks paragraphs long enough for near-duplicate
+    not kept; ``tokens`` the number of tokens of each paragraph (int32);
+    ``fuzzy`` marks paragraphs long enough for near-duplicate
     matching, and ``band_keys`` holds their LSH band keys (``(fuzzy.sum(),
     bands)`` uint64, from their MinHash signatures) in row order: band keys
     travel back from workers, not the 3.5x larger signatures.
@@ -82,6 +83,7 @@ class ParagraphFeatures:
     paragraphs: Paragraphs
     fingerprints: np.ndarray
     shingles: ShingleSets | None
+    tokens: np.ndarray
     fuzzy: np.ndarray
     band_keys: np.ndarray
 
@@ -149,24 +151,26 @@ def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bo
                                                                  paragraphs.end[a:b].tolist())],
                               config, keep_shingles)
               for a, b in zip(bounds[:-1], bounds[1:])]
-    fingerprints, shingles, fuzzy, keys = zip(*rounds)
+    fingerprints, shingles, tokens, fuzzy, keys = zip(*rounds)
     return ParagraphFeatures(len(texts), paragraphs, np.concatenate(fingerprints),
                              ShingleSets.concatenate(shingles) if keep_shingles else None,
-                             np.concatenate(fuzzy), np.concatenate(keys))
+                             np.concatenate(tokens), np.concatenate(fuzzy), np.concatenate(keys))
 
 
 def _round_features(raw: list[str], config: DedupConfig, keep_shingles: bool) -> tuple:
-    """Fingerprints, shingle sets (if kept), whether fuzzy, and band keys of paragraphs ``raw``."""
+    """Fingerprints, shingle sets (if kept), tokens, whether fuzzy, and band keys of paragraphs ``raw``."""
     kernel = stages(config)
     normalized = kernel.normalized(raw, config)
     fingerprints = _fingerprints(raw, normalized)
     # A copy of a paragraph earlier among these is neither shingled nor signed again.
-    firsts = np.flatnonzero(first_occurrences(fingerprints) == np.arange(len(raw)))
+    first = first_occurrences(fingerprints)
+    firsts = np.flatnonzero(first == np.arange(len(raw)))
     shingles = kernel.shingle_sets(normalized.take(firsts), config).spread(firsts, len(raw))
     fuzzy = (shingles.token_counts >= config.min_tokens) & (shingles.sizes > 0)
     lsh = resolve_lsh(config)
     signed = kernel.signatures(shingles.take(np.flatnonzero(fuzzy)), config)
-    return fingerprints, shingles if keep_shingles else None, fuzzy, band_keys(signed, lsh.bands, lsh.rows)
+    return (fingerprints, shingles if keep_shingles else None, shingles.token_counts[first].astype(np.int32), fuzzy,
+            band_keys(signed, lsh.bands, lsh.rows))
 
 
 def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
@@ -180,6 +184,7 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
         Paragraphs(doc=doc, index=cat("index"), start=cat("start"), end=cat("end")),
         np.concatenate([p.fingerprints for p in parts]),
         ShingleSets.concatenate([p.shingles for p in parts]) if kept_shingles else None,
+        np.concatenate([p.tokens for p in parts]),
         np.concatenate([p.fuzzy for p in parts]),
         np.concatenate([p.band_keys for p in parts]),
     )

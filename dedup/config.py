@@ -6,9 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["DedupConfig", "KERNELS", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
+__all__ = ["DedupConfig", "KERNELS", "SCOPES", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
 
 SEGMENTATION_MODES = ("auto", "blank-lines", "lines", "wrapped", "none")
+SCOPES = ("all", "across", "within")
 SHINGLE_UNITS = ("word", "char")
 UNICODE_FORMS = ("NFKC", "NFC", "NFKD", "NFD", None)
 KERNELS = ("numpy", "numba")
@@ -54,6 +55,14 @@ class DedupConfig:
         Paragraphs with fewer tokens than this (after normalisation) are only
         matched exactly, never fuzzily: a Jaccard over a handful of shingles is
         noise.
+    scope:
+        Which repeats are removed: ``"all"`` (default), ``"across"`` (only a
+        paragraph that repeats one of another, earlier document: boilerplate,
+        syndicated copies) or ``"within"`` (only one that repeats a paragraph
+        earlier in its own document: a scraper's doubled block).
+    keep_shorter_than:
+        Paragraphs with fewer tokens than this are never removed, whatever they
+        repeat ("Terms were not disclosed."); 0 (default) protects none.
     num_perm:
         MinHash permutations per signature.
     bands, rows:
@@ -100,6 +109,8 @@ class DedupConfig:
     shingle: Literal["word", "char"] = "word"
     ngram: int | None = None
     min_tokens: int = 5
+    scope: Literal["all", "across", "within"] = "all"
+    keep_shorter_than: int = 0
     num_perm: int = 128
     bands: int | None = None
     rows: int | None = None
@@ -122,6 +133,9 @@ class DedupConfig:
                 "ngram", "None or an integer >= 1", self.ngram)
         _expect(_is_int(self.min_tokens) and self.min_tokens >= 0,
                 "min_tokens", "an integer >= 0", self.min_tokens)
+        _expect(self.scope in SCOPES, "scope", f"one of {SCOPES}", self.scope)
+        _expect(_is_int(self.keep_shorter_than) and self.keep_shorter_than >= 0,
+                "keep_shorter_than", "an integer >= 0", self.keep_shorter_than)
         _expect(_is_int(self.num_perm) and 1 <= self.num_perm <= 4096,
                 "num_perm", "an integer in [1, 4096]", self.num_perm)
         _expect((self.bands is None) == (self.rows is None),

@@ -15,9 +15,9 @@ can leave many unused).
 
 Each band is reduced to one uint64 key (:func:`band_keys`), keys are grouped by
 sorting (no Python object per key), and each group of two or more paragraphs
-is a bucket (:func:`buckets`). A bucket yields *star* candidate pairs, its
-first member with each other member (:func:`star_pairs`), never all pairs:
-boilerplate buckets can hold 10^5 members.
+is a bucket (:func:`buckets`). Its members are compared with the bucket's
+kept members only (:mod:`dedup.cluster`), never all pairs: boilerplate
+buckets can hold 10^5 members.
 
 Example
 -------
@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrays import key_order, run_starts
+from .arrays import key_order
 from .hashing import combine_columns
 
 if TYPE_CHECKING:
     from .config import DedupConfig
 
 __all__ = ["LSHParams", "collision_probability", "optimal_bands", "lsh_params", "resolve_lsh", "band_keys",
-           "buckets", "star_pairs"]
+           "buckets"]
 
 _GRID = 2000  # midpoint-rule intervals for the error areas; far finer than the curves vary
 
@@ -133,16 +133,6 @@ def buckets(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not bucket_parts:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return np.concatenate(bucket_parts), np.concatenate(member_parts)
-
-
-def star_pairs(bucket: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(centre, other)``: each bucket's first member paired with each other member.
-
-    ``bucket`` must be grouped (equal values adjacent), as :func:`buckets` returns it.
-    """
-    is_first = run_starts(bucket)
-    centre_of = member[np.flatnonzero(is_first)][np.cumsum(is_first) - 1]
-    return centre_of[~is_first], member[~is_first]
 
 
 def resolve_lsh(config: DedupConfig) -> LSHParams:

@@ -14,14 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import first_occurrences, found_in, sorted_unique
+from .arrays import first_occurrences, sorted_unique
 from .batch import ParagraphFeatures, paragraph_features, row_shingles, stages, text_signatures
-from .cluster import components
+from .cluster import kept_in_place
 from .config import DedupConfig
 from .lsh import buckets, resolve_lsh
 from .report import Report
 from .shingle import ShingleSets
-from .verify import verified_pairs
 
 __all__ = ["find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures", "read_documents"]
 
@@ -147,12 +146,11 @@ def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, thresh
 
 def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], ShingleSets], config: DedupConfig,
             ids: Sequence, texts: Sequence[str] | None) -> Report:
-    """The corpus-wide stages: exact copies, LSH buckets, verification, clusters.
+    """The corpus-wide stages: exact copies, LSH buckets, then which paragraphs are kept (:mod:`dedup.cluster`).
 
     ``shingles(rows)`` returns the shingle sets of paragraphs ``rows``
     (ascending); it is called once, for the paragraphs that share a bucket.
     """
-    rows = len(features.paragraphs)
     first = first_occurrences(features.fingerprints)
     fuzzy_rows = np.flatnonzero(features.fuzzy)
     unique = first[fuzzy_rows] == fuzzy_rows  # exact copies never reach LSH
@@ -161,28 +159,15 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     candidates = sorted_unique(member)
     sets = shingles(candidates)
     jaccard = stages(config).jaccard
-    left, right, edge_similarity = verified_pairs(sets, bucket, np.searchsorted(candidates, member),
-                                                  config.threshold, similarity=jaccard)
-    left, right = candidates[left], candidates[right]
 
-    copies = np.flatnonzero(first != np.arange(rows))
-    representative = components(rows, np.concatenate([left, copies]), np.concatenate([right, first[copies]]))
-    exact = first == first[representative]
-    similarity = np.ones(rows)
-    near = np.flatnonzero(~exact)
-    # Most near duplicates have a verified edge to their representative, and its
-    # similarity. For the others (linked through a third paragraph) it is
-    # computed: their text and representative are both first occurrences joined
-    # by verified edges, so both are candidates.
-    edge_keys, near_keys = left * rows + right, representative[near] * rows + first[near]  # edges ascend
-    direct = found_in(edge_keys, near_keys)
-    similarity[near[direct]] = edge_similarity[np.searchsorted(edge_keys, near_keys[direct])]
-    linked = near[~direct]
-    similarity[linked] = jaccard(sets, np.searchsorted(candidates, first[linked]),
-                                 np.searchsorted(candidates, representative[linked]))
+    def similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return jaccard(sets, np.searchsorted(candidates, left), np.searchsorted(candidates, right))
+
+    protected = features.tokens < config.keep_shorter_than if config.keep_shorter_than else None
+    representative, similar, exact = kept_in_place(first, features.paragraphs.doc, bucket, member, similarity,
+                                                   config.threshold, config.scope, protected)
     return Report(config=config, lsh=resolve_lsh(config), ids=ids, texts=texts, paragraphs=features.paragraphs,
-                  representative=representative, jaccard=similarity, exact=exact,
-                  edges=(left, right, edge_similarity))
+                  representative=representative, jaccard=similar, exact=exact)
 
 
 def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | None = None,

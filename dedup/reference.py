@@ -4,8 +4,9 @@
 time; :func:`reference_shingles` computes a paragraph's shingle set in plain
 Python integers, exactly as :mod:`dedup.shingle` defines it;
 :func:`reference_representatives` runs the whole near-duplicate search the
-slow way (Python sets, ``datasketch.MinHash``, dictionaries of bands, textbook
-union-find), the same algorithm as :func:`dedup.find_duplicates`.
+slow way (Python sets, ``datasketch.MinHash``, dictionaries of bands, the rule
+of :mod:`dedup.cluster` one paragraph at a time), the same algorithm as
+:func:`dedup.find_duplicates`.
 
 :func:`exact_pairs` returns every pair of sets with Jaccard >= ``threshold``,
 with no sampling or hashing error, using *prefix filtering*: order shingles
@@ -32,11 +33,12 @@ import unicodedata
 import numpy as np
 
 from .arrays import run_starts
+from .cluster import MAX_KEPT_PER_BUCKET
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .lsh import resolve_lsh
 from .shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
-from .verify import MAX_PEELING_ROUNDS, jaccard
+from .verify import jaccard
 
 __all__ = ["reference_normalize", "reference_tokens", "reference_shingles", "reference_representatives",
            "exact_pairs"]
@@ -127,51 +129,61 @@ def exact_pairs(sets: ShingleSets, threshold: float) -> tuple[np.ndarray, np.nda
     return left[keep], right[keep]
 
 
-def reference_representatives(paragraphs: list[str], config: DedupConfig) -> list[int]:
-    """For each non-blank text, taken whole as one paragraph, its cluster's earliest member."""
+def reference_representatives(paragraphs: list[str], config: DedupConfig,
+                              documents: list[int] | None = None) -> list[int]:
+    """For each non-blank text, taken whole as one paragraph (of document
+    ``documents[i]``, by default a document each), the text kept in its place:
+    the rule of :mod:`dedup.cluster`, one paragraph at a time."""
     from datasketch import MinHash
 
     lsh = resolve_lsh(config)
     n = len(paragraphs)
+    doc = list(range(n)) if documents is None else documents
     normalized = [reference_normalize(p, config.unicode_form, config.casefold, config.fold_punctuation)
                   for p in paragraphs]
     identity = [("n", t) if t else ("r", " ".join(p.split())) for p, t in zip(paragraphs, normalized)]
+    key = [(identity[row], doc[row]) if config.scope == "within" else identity[row] for row in range(n)]
     first: dict = {}
-    for row, key in enumerate(identity):
-        first.setdefault(key, row)
-    sets = {row: reference_shingles(normalized[row], config.shingle, config.ngram_size)
-            for row in set(first.values())}
-    fuzzy = [row for row in sorted(sets) if sets[row]
-             and len(reference_tokens(normalized[row], config.shingle)) >= config.min_tokens]
+    for row in range(n):
+        first.setdefault(key[row], row)
+    tokens = [len(reference_tokens(t, config.shingle)) for t in normalized]
+    protected = [tokens[row] < config.keep_shorter_than for row in range(n)]
+    sets = {row: reference_shingles(normalized[row], config.shingle, config.ngram_size) for row in first.values()}
+    fuzzy = [row for row in sorted(sets) if sets[row] and tokens[row] >= config.min_tokens]
 
-    buckets: dict = {}
+    bands: dict = {}
     for row in fuzzy:
         m = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=lambda v: v)
         m.update_batch([h & 0xFFFFFFFF for h in sets[row]])
         for band in range(lsh.bands):
-            key = (band, tuple(m.hashvalues[band * lsh.rows:(band + 1) * lsh.rows].tolist()))
-            buckets.setdefault(key, []).append(row)
+            bucket = (band, tuple(m.hashvalues[band * lsh.rows:(band + 1) * lsh.rows].tolist()))
+            bands.setdefault(bucket + ((doc[row],) if config.scope == "within" else ()), []).append(row)
+    buckets_of: dict = {}
+    for bucket, members in bands.items():
+        if len(members) >= 2:
+            for row in members:
+                buckets_of.setdefault(row, []).append(bucket)
 
-    def similar(a: int, b: int) -> bool:
-        return len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= config.threshold
+    def jaccard(a: int, b: int) -> float:
+        return len(sets[a] & sets[b]) / len(sets[a] | sets[b])
 
-    edges = [(row, first[key]) for row, key in enumerate(identity) if first[key] != row]
-    for members in buckets.values():
-        for _ in range(MAX_PEELING_ROUNDS):
-            if len(members) < 2:
-                break
-            centre, rest = members[0], members[1:]
-            edges += [(centre, m) for m in rest if similar(centre, m)]
-            members = [m for m in rest if not similar(centre, m)]
+    kept: dict = {}
+    place = list(range(n))
+    for row in sorted(buckets_of):
+        like = [i for bucket in buckets_of[row] for i in kept.get(bucket, [])
+                if not (config.scope == "across" and doc[i] == doc[row]) and jaccard(i, row) >= config.threshold]
+        if like and not protected[row]:
+            place[row] = min(like)
+        else:
+            for bucket in buckets_of[row]:
+                if len(kept.setdefault(bucket, [])) < MAX_KEPT_PER_BUCKET:
+                    kept[bucket].append(row)
 
-    parent = list(range(n))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        parent[max(ra, rb)] = min(ra, rb)
-    return [root(x) for x in range(n)]
+    representatives = []
+    for row in range(n):
+        stands_for = first[key[row]]
+        kept_for = place[stands_for]
+        if protected[row] or (config.scope == "across" and kept_for == stands_for and doc[stands_for] == doc[row]):
+            kept_for = row
+        representatives.append(kept_for)
+    return representatives

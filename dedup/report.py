@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .clean import remove_paragraphs
+from .clean import clean_texts
 from .config import DedupConfig
 from .lsh import LSHParams
 from .segment import Paragraphs
@@ -35,7 +35,8 @@ class Member:
 
 @dataclass(frozen=True)
 class Cluster:
-    """Paragraphs that are near-duplicates of each other, earliest first."""
+    """A kept paragraph (first) and the paragraphs removed in its place, each at
+    or above the threshold to it."""
 
     id: int
     members: tuple[Member, ...]
@@ -103,11 +104,11 @@ class Report:
 
     Paragraph-level arrays (one entry per paragraph, in document then paragraph
     order) are public for vectorised use: ``paragraphs`` (document position,
-    index, span), ``representative`` (row of the cluster's earliest paragraph;
-    a paragraph is a duplicate when this is not itself), ``jaccard`` (to the
-    representative) and ``exact`` (same normalised text as the representative).
-    ``edges`` holds the verified near-duplicate pairs that joined the clusters,
-    as ``(row, row, jaccard)`` arrays, each row the first occurrence of its text.
+    index, span), ``representative`` (row of the paragraph kept in its place,
+    the earliest kept paragraph it repeats, see :mod:`dedup.cluster`; a
+    paragraph is a duplicate when this is not itself), ``jaccard`` (to the
+    representative, always at or above the threshold) and ``exact`` (same
+    normalised text as the representative).
 
     A report of :func:`dedup.find_duplicates_streaming` holds no text:
     :meth:`text` and :meth:`cleaned_texts` then raise ``ValueError``, and
@@ -116,7 +117,7 @@ class Report:
 
     def __init__(self, *, config: DedupConfig, lsh: LSHParams, ids: Sequence, texts: Sequence[str] | None,
                  paragraphs: Paragraphs, representative: np.ndarray, jaccard: np.ndarray,
-                 exact: np.ndarray, edges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+                 exact: np.ndarray) -> None:
         self.config = config
         self.lsh = lsh
         self.ids = ids
@@ -125,7 +126,6 @@ class Report:
         self.representative = representative
         self.jaccard = jaccard
         self.exact = exact
-        self.edges = edges
 
     @cached_property
     def is_duplicate(self) -> np.ndarray:
@@ -244,13 +244,20 @@ class Report:
 
     def cleaned_text(self, position: int, text: str) -> str:
         """``text``, the text at ``position``, with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
-        a, b = self._document_bounds[position : position + 2]
-        spans = np.stack([self.paragraphs.start[a:b], self.paragraphs.end[a:b]], axis=1)
-        return remove_paragraphs(text, spans, self.is_duplicate[a:b], self.config.segmentation)
+        return self.cleaned_batch(position, [text])[0]
+
+    def cleaned_batch(self, first: int, texts: Sequence[str]) -> list[str]:
+        """``texts``, the texts at positions ``first, first + 1, ...``, with their
+        duplicate paragraphs removed (see :mod:`dedup.clean`): the texts of a
+        batch are cut again, to check them, all at once."""
+        a, b = self._document_bounds[[first, first + len(texts)]]
+        p = self.paragraphs
+        rows = Paragraphs(p.doc[a:b] - first, p.index[a:b], p.start[a:b], p.end[a:b])
+        return clean_texts(texts, rows, self.is_duplicate[a:b], self.config.segmentation)
 
     def cleaned_texts(self) -> list[str]:
         """Every text with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
-        return [self.cleaned_text(position, text) for position, text in enumerate(self._require_texts())]
+        return self.cleaned_batch(0, self._require_texts())
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat record per cluster member, ready for ``pandas.DataFrame``."""

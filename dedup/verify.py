@@ -1,17 +1,11 @@
-"""Stage 6: keep only candidate pairs whose exact Jaccard reaches the threshold.
+"""Stage 6: the exact Jaccard similarity of candidate pairs.
 
 The Jaccard similarity of shingle sets ``A`` and ``B`` is ``|A ∩ B| / |A ∪ B|``
 (two empty sets count as 0: they share nothing). :func:`jaccard` computes it for
 many pairs at once by sorting their concatenated elements (repeats within a
 set count once), so MinHash only proposes pairs and every reported pair is
-real.
-
-:func:`verified_pairs` walks the LSH buckets as *peeled stars*: each bucket's
-first member is checked against every other member; members that fail form the
-bucket again with the next member as centre, until none are left (or
-``MAX_PEELING_ROUNDS`` rounds have passed). A bucket of
-near-duplicates costs one pass (linear, not quadratic), and a member that
-shares a bucket with a dissimilar centre still meets its real duplicates.
+real: :mod:`dedup.cluster` removes a paragraph only in the place of one whose
+exact Jaccard to it reaches the threshold.
 
 Example
 -------
@@ -25,20 +19,15 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from .arrays import found_in, gather_positions, run_starts, sorted_unique
-from .lsh import star_pairs
+from .arrays import gather_positions, run_starts
 from .shingle import ShingleSets
 
-__all__ = ["MAX_PEELING_ROUNDS", "jaccard", "verified_pairs"]
+__all__ = ["jaccard"]
 
 # Shingle values gathered per batch of pairs: bounds the sort's temporaries.
 _BATCH_VALUES = 1 << 22
-# Star rounds per bucket; near-duplicate buckets settle in one or two.
-MAX_PEELING_ROUNDS = 32
 
 
 def _jaccard_batch(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -89,45 +78,3 @@ def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarra
         out[start:stop] = _jaccard_batch(sets, left[start:stop], right[start:stop])
         start = stop
     return out
-
-
-def verified_pairs(sets: ShingleSets, bucket: np.ndarray, member: np.ndarray, threshold: float,
-                   max_rounds: int = MAX_PEELING_ROUNDS,
-                   similarity: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray] = jaccard,
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs ``(i, j)``, ``i < j``, of bucket-mates with Jaccard >= ``threshold``, and that Jaccard,
-    in ascending ``(i, j)`` order.
-
-    ``bucket`` and ``member`` are as returned by :func:`dedup.lsh.buckets`. Each
-    distinct pair is verified once, however many buckets propose it. A bucket
-    is peeled ``max_rounds`` times at most: a large family of paragraphs that
-    share a band but are not near-duplicates of each other (templated text)
-    would otherwise cost one round per member, quadratic in the bucket size.
-    ``similarity`` computes the Jaccard similarities, :func:`jaccard` or its
-    compiled twin.
-    """
-    n = np.int64(len(sets))
-    checked_keys = np.empty(0, dtype=np.int64)
-    checked_similarity = np.empty(0, dtype=np.float64)
-    for _ in range(max_rounds):
-        if not len(member):
-            break
-        centre, other = star_pairs(bucket, member)
-        keys = np.minimum(centre, other) * n + np.maximum(centre, other)
-        new_keys = sorted_unique(keys)
-        new_keys = new_keys[~found_in(checked_keys, new_keys)]
-        new_similarity = similarity(sets, new_keys // n, new_keys % n)
-        checked_keys = np.concatenate([checked_keys, new_keys])
-        order = np.argsort(checked_keys, kind="stable")
-        checked_keys = checked_keys[order]
-        checked_similarity = np.concatenate([checked_similarity, new_similarity])[order]
-        passed = checked_similarity[np.searchsorted(checked_keys, keys)] >= threshold
-        # Failed members stay for the next round; a bucket left with one member is done.
-        stay = ~run_starts(bucket)
-        stay[stay] = ~passed
-        bucket, member = bucket[stay], member[stay]
-        run = np.cumsum(run_starts(bucket)) - 1  # buckets stay grouped
-        shared = np.bincount(run)[run] >= 2
-        bucket, member = bucket[shared], member[shared]
-    ok = checked_similarity >= threshold
-    return checked_keys[ok] // n, checked_keys[ok] % n, checked_similarity[ok]

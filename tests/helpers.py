@@ -13,7 +13,7 @@ needs_shared = pytest.mark.skipif(
     reason=f"shared corpora not found at {SHARED_DATA}; CI always has ../shared beside the repository",
 )
 
-__all__ = ["needs_shared", "SAMPLE_ARTICLE", "SHARED_DATA", "fmix64_int", "union_find_labels", "set_jaccard"]
+__all__ = ["needs_shared", "SAMPLE_ARTICLE", "SHARED_DATA", "fmix64_int", "set_jaccard"]
 
 
 def fmix64_int(h: int) -> int:
@@ -23,23 +23,6 @@ def fmix64_int(h: int) -> int:
     h ^= h >> 33
     h = (h * 0xC4CEB9FE1A85EC53) & MASK64
     return h ^ (h >> 33)
-
-
-def union_find_labels(n: int, edges) -> list[int]:
-    """Textbook union-find; each node labelled with its component's smallest node."""
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return [find(x) for x in range(n)]
 
 
 def set_jaccard(a, b) -> float:

@@ -8,7 +8,6 @@ from dedup.lsh import (
     collision_probability,
     lsh_params,
     optimal_bands,
-    star_pairs,
 )
 
 
@@ -91,7 +90,3 @@ def test_buckets_list_each_band_in_key_order_with_members_ascending(rows):
     assert bucket.tolist() == expected_bucket and member.tolist() == expected_member
 
 
-def test_star_pairs_link_each_member_to_its_buckets_first():
-    centre, other = star_pairs(np.array([0, 0, 0, 1, 1]), np.array([2, 5, 9, 1, 4]))
-    assert centre.tolist() == [2, 2, 1] and other.tolist() == [5, 9, 4]
-    assert [a.tolist() for a in star_pairs(np.array([], dtype=np.int64), np.array([], dtype=np.int64))] == [[], []]

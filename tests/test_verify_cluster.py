@@ -2,15 +2,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+import dedup.cluster as cluster_module
 import dedup.verify as verify_module
-from dedup.cluster import components
-from dedup.lsh import band_keys, buckets
-from dedup.minhash import signatures
+from dedup.cluster import greedy_representatives
 from dedup.reference import exact_pairs
 from dedup.shingle import ShingleSets
-from dedup.verify import jaccard, verified_pairs
-from tests.helpers import set_jaccard, union_find_labels
-from tests.test_minhash import as_sets
+from dedup.verify import jaccard
+from tests.helpers import set_jaccard
 
 small_sets = st.lists(st.lists(st.integers(0, 25), max_size=15), min_size=1, max_size=25)
 
@@ -54,65 +52,87 @@ def test_exact_pairs_is_brute_force(sets, threshold):
     assert list(zip(left.tolist(), right.tolist())) == expected
 
 
-@given(small_sets, st.sampled_from([0.4, 0.6, 0.8]))
-def test_verified_pairs_are_real_and_connect_every_bucket_of_true_duplicates(sets, threshold):
-    s = as_sets(sets)
-    bucket, member = buckets(band_keys(signatures(s, 8, 1), 4, 2))
-    left, right, similarity = verified_pairs(s, bucket, member, threshold)
-    assert np.all(left < right)
-    for a, b, j in zip(left.tolist(), right.tolist(), similarity.tolist()):
-        assert set_jaccard(sets[a], sets[b]) == j >= threshold
-        assert any({a, b} <= set(member[bucket == k].tolist()) for k in np.unique(bucket))
-    # Any true pair sharing a bucket ends up in one component (peeled stars
-    # leave no bucket-mates unchecked against a matching centre).
-    labels = components(len(sets), left, right)
-    for k in np.unique(bucket):
-        members = member[bucket == k].tolist()
-        for i in members:
-            for j in members:
-                if i < j and set_jaccard(sets[i], sets[j]) >= threshold and s.sizes[i] > 0:
-                    assert labels[i] == labels[j] or _separated_by_peeling(sets, members, threshold, i, j)
+def sequential_rule(nodes, bucket, node, similar, threshold, apart, protected, max_kept):
+    """The rule of dedup.cluster, one node at a time, as its docstring says it."""
+    kept, place = {}, list(range(nodes))
+    for j in range(nodes):
+        mine = sorted({b for b, n in zip(bucket, node) if n == j})
+        like = [i for b in mine for i in kept.get(b, []) if not apart(i, j) and similar[i][j] >= threshold]
+        if like and not protected[j]:
+            place[j] = min(like)
+        else:
+            for b in mine:
+                if len(kept.setdefault(b, [])) < max_kept:
+                    kept[b].append(j)
+    return place
 
 
-def _separated_by_peeling(sets, members, threshold, i, j):
-    """True if star peeling legitimately verified i and j against different centres."""
-    remaining = list(members)
-    while len(remaining) > 1:
-        centre, rest = remaining[0], remaining[1:]
-        passed = {m for m in rest if set_jaccard(sets[centre], sets[m]) >= threshold}
-        if {i, j} & ({centre} | passed):
-            return not ({i, j} <= {centre} | passed)
-        remaining = [m for m in rest if m not in passed]
-    return False
+@st.composite
+def graphs(draw):
+    nodes = draw(st.integers(1, 40))
+    entries = draw(st.lists(st.tuples(st.integers(0, 8), st.integers(0, nodes - 1)), max_size=120, unique=True))
+    values = draw(st.lists(st.sampled_from([0.0, 0.3, 0.5, 0.79, 0.8, 0.95, 1.0]), min_size=nodes * nodes,
+                           max_size=nodes * nodes))
+    similar = [[values[min(i, j) * nodes + max(i, j)] for j in range(nodes)] for i in range(nodes)]
+    document = sorted(draw(st.lists(st.integers(0, 5), min_size=nodes, max_size=nodes)))
+    protected = draw(st.lists(st.booleans(), min_size=nodes, max_size=nodes))
+    return nodes, entries, similar, document, protected
 
 
-edges = st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=60)
+@given(graphs(), st.booleans(), st.booleans(), st.sampled_from([1, 2, 32]), st.sampled_from([1, 3, 2048]))
+def test_the_batched_rule_equals_the_rule_one_node_at_a_time(graph, across, guard, max_kept, chunk):
+    nodes, entries, similar, document, protected = graph
+    bucket = np.array([b for b, _ in entries], dtype=np.int64)
+    node = np.array([n for _, n in entries], dtype=np.int64)
+    protected = np.array(protected) & guard
+    measured = []
+
+    def similarity(left, right):
+        measured.extend(zip(left.tolist(), right.tolist()))
+        return np.array([similar[i][j] for i, j in zip(left.tolist(), right.tolist())])
+
+    def apart(left, right):
+        return np.array([document[i] == document[j] for i, j in zip(left.tolist(), right.tolist())])
+
+    original = cluster_module._CHUNK
+    cluster_module._CHUNK = chunk
+    try:
+        place, jaccard = greedy_representatives(nodes, bucket, node, similarity, 0.8, apart if across else None,
+                                                protected if guard else None, max_kept)
+    finally:
+        cluster_module._CHUNK = original
+    expected = sequential_rule(nodes, bucket.tolist(), node.tolist(), similar, 0.8,
+                               (lambda i, j: document[i] == document[j]) if across else (lambda i, j: False),
+                               protected, max_kept)
+    assert place.tolist() == expected
+    for j, i in enumerate(expected):
+        assert jaccard[j] == (1.0 if i == j else similar[i][j])
+    assert len(measured) == len(set(measured))  # no pair measured twice
+    assert all(i < j for i, j in measured)
 
 
-@given(edges)
-def test_components_match_textbook_union_find(edge_list):
-    left = np.array([a for a, _ in edge_list], dtype=np.int64)
-    right = np.array([b for _, b in edge_list], dtype=np.int64)
-    assert components(30, left, right).tolist() == union_find_labels(30, edge_list)
+def test_a_bucket_of_mutually_dissimilar_members_costs_at_most_max_kept_comparisons_each():
+    n, max_kept = 500, 8
+    measured = []
+
+    def nothing_alike(left, right):
+        measured.append(len(left))
+        return np.zeros(len(left))
+
+    place, _ = greedy_representatives(n, np.zeros(n, dtype=np.int64), np.arange(n), nothing_alike, 0.5,
+                                      max_kept=max_kept)
+    assert place.tolist() == list(range(n))
+    assert sum(measured) <= n * max_kept
 
 
-def test_components_on_a_long_chain_and_reversed_edges():
+def test_a_bucket_of_near_duplicates_costs_one_comparison_each():
     n = 5000
-    order = np.random.default_rng(0).permutation(n - 1)
-    labels = components(n, np.arange(1, n)[order], np.arange(n - 1)[order])
-    assert np.all(labels == 0)
+    measured = []
 
+    def all_alike(left, right):
+        measured.append(len(left))
+        return np.ones(len(left))
 
-def test_peeling_rounds_are_bounded_for_a_bucket_of_mutually_dissimilar_sets():
-    n = 200
-    sets = as_sets([[i] for i in range(n)])  # pairwise Jaccard 0
-    bucket, member = np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64)
-    checked = []
-
-    def counting(s, left, right):
-        checked.append(len(left))
-        return jaccard(s, left, right)
-
-    left, _, _ = verified_pairs(sets, bucket, member, 0.5, max_rounds=5, similarity=counting)
-    assert len(left) == 0
-    assert len(checked) == 5 and sum(checked) == sum(n - 1 - k for k in range(5))
+    place, _ = greedy_representatives(n, np.zeros(n, dtype=np.int64), np.arange(n), all_alike, 0.8)
+    assert place.tolist() == [0] * n
+    assert sum(measured) == n - 1
