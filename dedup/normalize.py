@@ -33,13 +33,14 @@ from functools import cache
 from itertools import compress, repeat
 
 import numpy as np
+import xxhash
 
 from .arrays import code_points, found_in, gathered, offsets_of, text_offsets
 from .hashing import fingerprints128
 from .segment import IS_SPACE
 
 __all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized",
-           "collapsed_spaces", "split_ascii"]
+           "collapsed_spaces", "split_ascii", "kept_marks", "mark_kinds", "number_keys", "JOINERS"]
 
 _DELETED = np.uint32(0xFFFFFFFF)  # not a code point
 _EXPANDED = np.uint32(sys.maxunicode + 1)  # and up: a character that becomes several
@@ -92,12 +93,82 @@ class NormalizedTexts:
         return fingerprints128(self.units, self.offsets, seed)
 
 
+# Marks kept between two digits; the full stop is also kept between single letters.
+JOINERS = ".,:/-"
+# Bits of :func:`mark_kinds`.
+LETTER, DIGIT, JOINER = 1, 2, 4
+
+
+@cache
+def _categories() -> tuple[np.ndarray, np.ndarray]:
+    """The two letters of every code point's Unicode category ("Lu", "Po", "Cf"), as two byte arrays."""
+    letters = "".join(map(unicodedata.category, map(chr, range(sys.maxunicode + 1))))
+    major, minor = np.frombuffer(letters.encode("ascii"), dtype=np.uint8).reshape(-1, 2).T
+    return major, minor
+
+
+@cache
+def mark_kinds(ascii: bool = False) -> np.ndarray:
+    """For every code point (every byte, if ``ascii``: none beyond 127 is a
+    letter or digit then): whether it is a letter (L*), a decimal digit (Nd), a
+    joiner (:data:`JOINERS`). The ASCII table needs no Unicode database scan."""
+    if ascii:
+        kinds = np.array([LETTER * chr(c).isalpha() + DIGIT * chr(c).isdecimal() if c < 128 else 0
+                          for c in range(256)], dtype=np.uint8)
+    else:
+        major, minor = _categories()
+        kinds = ((major == ord("L")) * LETTER + ((major == ord("N")) & (minor == ord("d"))) * DIGIT).astype(np.uint8)
+    kinds[[ord(c) for c in JOINERS]] |= JOINER
+    return kinds
+
+
+def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Positions of the marks step 4 keeps in texts ``units[offsets[i]:offsets[i+1]]``
+    (code points as step 1 left them, or ASCII bytes): a joiner between two
+    digits, a full stop after a single letter and before a letter and a full stop.
+
+    >>> from dedup.arrays import code_points, text_offsets
+    >>> texts = ["1.25 and 1,000", "U.S.A. ok", "5.", "1-x"]
+    >>> kept_marks(code_points("".join(texts)), text_offsets(texts)).tolist()
+    [1, 10, 15, 17]
+    """
+    kinds = mark_kinds(units.dtype == np.uint8)
+    at = np.flatnonzero(kinds[units] & JOINER)
+    if not len(at):
+        return at
+    text = np.searchsorted(offsets, at, side="right") - 1
+    low, high = offsets[text], offsets[text + 1]
+
+    def kind(shift: int, bits: int) -> np.ndarray:
+        inside = (at + shift >= low) & (at + shift < high)
+        return inside & (kinds[units[np.clip(at + shift, 0, len(units) - 1)]] & bits != 0)
+
+    between_digits = kind(-1, DIGIT) & kind(1, DIGIT)
+    dot_after_letter = (units[at] == ord(".")) & kind(-1, LETTER) & ~kind(-2, LETTER) & kind(1, LETTER)
+    next_dot = (at + 2 < high) & (units[np.minimum(at + 2, len(units) - 1)] == ord("."))
+    return at[between_digits | (dot_after_letter & next_dot)]
+
+
+def number_keys(normalized: NormalizedTexts) -> np.ndarray:
+    """For each normalised text, a 64-bit key of its numbers: the words that
+    hold a digit, in order (0 when it has none). Two texts whose numbers differ
+    have different keys, but for a hash collision.
+
+    >>> keys = number_keys(NormalizedTexts.of(["shr 1.25 vs 1.14", "shr 1.25 vs 1.15", "vs 1.14 shr 1.25"]))
+    >>> len(set(keys.tolist()))
+    3
+    """
+    keys = []
+    for text in normalized.strings():
+        numbers = [word for word in text.split() if any(map(str.isdecimal, word))]
+        keys.append(xxhash.xxh3_64_intdigest("\x00".join(numbers).encode("utf-8", "surrogatepass")) if numbers else 0)
+    return np.array(keys, dtype=np.uint64)
+
+
 @cache
 def _code_point_map(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
     """Steps 3 and 4 as arrays over all code points: what each becomes, and whether it goes."""
-    # Two letters per code point, e.g. "Lu", "Po", "Cf", scanned as one byte array.
-    letters = "".join(map(unicodedata.category, map(chr, range(sys.maxunicode + 1))))
-    major, minor = np.frombuffer(letters.encode("ascii"), dtype=np.uint8).reshape(-1, 2).T
+    major, minor = _categories()
     deleted = (major == ord("C")) & (minor == ord("f"))
     replacement = np.arange(sys.maxunicode + 1, dtype=np.uint32)
     if fold_punctuation:
@@ -216,8 +287,13 @@ def normalized_texts(
     """
     texts = texts if isinstance(texts, list) else list(texts)
     is_ascii, ascii, others = split_ascii(texts)
-    translated = "".join(ascii).encode("ascii").translate(_ascii_translation(casefold, fold_punctuation))
-    narrow = collapsed_spaces(np.frombuffer(translated, dtype=np.uint8), text_offsets(ascii))
+    raw = "".join(ascii).encode("ascii")
+    offsets = text_offsets(ascii)
+    translated = np.frombuffer(bytearray(raw.translate(_ascii_translation(casefold, fold_punctuation))), np.uint8)
+    if fold_punctuation:
+        kept = kept_marks(np.frombuffer(raw, dtype=np.uint8), offsets)
+        translated[kept] = np.frombuffer(raw, dtype=np.uint8)[kept]
+    narrow = collapsed_spaces(translated, offsets)
     if len(narrow) == len(texts):
         return narrow
     units, offsets = _mapped(unicode_normalized(others, unicode_form), casefold, fold_punctuation)
@@ -238,10 +314,15 @@ def _mapped(texts: list[str], casefold: bool, fold_punctuation: bool) -> tuple[n
     expansions. ``str.casefold`` on every text took 40% of normalising
     Wikipedia's non-ASCII paragraphs.
     """
+    points, offsets = code_points("".join(texts)), text_offsets(texts)
+    table, expansions = _folded_table(fold_punctuation) if casefold else (_code_point_table(False, fold_punctuation),
+                                                                         None)
+    units = table[points]
+    if fold_punctuation:
+        kept = kept_marks(points, offsets)
+        units[kept] = points[kept]
     if not casefold:
-        return _code_point_table(False, fold_punctuation)[code_points("".join(texts))], text_offsets(texts)
-    table, expansions = _folded_table(fold_punctuation)
-    units, offsets = table[code_points("".join(texts))], text_offsets(texts)
+        return units, offsets
     special = np.flatnonzero(units >= _EXPANDED)  # to delete or to expand: both rare
     expanded = special[units[special] != _DELETED]
     if not len(expanded):

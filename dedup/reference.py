@@ -37,6 +37,7 @@ from .cluster import MAX_KEPT_PER_BUCKET
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .lsh import resolve_lsh
+from .normalize import JOINERS
 from .shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 from .verify import jaccard
 
@@ -53,14 +54,23 @@ def reference_normalize(text: str, unicode_form: str | None = "NFKC", casefold: 
     """The steps of :mod:`dedup.normalize`, one after another, character by character."""
     if unicode_form is not None:
         text = unicodedata.normalize(unicode_form, text)
-    if casefold:
-        text = text.casefold()
+
+    def category(i: int) -> str:
+        return unicodedata.category(text[i]) if 0 <= i < len(text) else ""
+
     out = []
-    for character in text:
-        category = unicodedata.category(character)
-        if category == "Cf":
+    for i, character in enumerate(text):
+        between_digits = character in JOINERS and category(i - 1) == category(i + 1) == "Nd"
+        single_letters = (character == "." and category(i - 1).startswith("L") and not category(i - 2).startswith("L")
+                          and category(i + 1).startswith("L") and text[i + 2 : i + 3] == ".")
+        if fold_punctuation and (between_digits or single_letters):  # a mark inside a token that carries a fact
+            out.append(character)
             continue
-        out.append(" " if fold_punctuation and (category[0] in "PS" or category == "Cc") else character)
+        for folded in character.casefold() if casefold else character:
+            kind = unicodedata.category(folded)
+            if kind == "Cf":
+                continue
+            out.append(" " if fold_punctuation and (kind[0] in "PS" or kind == "Cc") else folded)
     return " ".join("".join(out).split())
 
 

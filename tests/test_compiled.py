@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.corpora import paragraphs, records
@@ -26,6 +26,9 @@ ascii_texts = st.lists(
         st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
         st.lists(st.sampled_from(["the", "Cat", "sat", "on", "MAT", "--", "a.b", "x\\ty", "\\n", "", "é"]),
                  max_size=30).map(" ".join),
+        # Numbers and abbreviations, whose marks stay: next to each other and to the text's edges.
+        st.lists(st.sampled_from(["1", "25", ".", ",", ":", "/", "-", "U", "s", " ", "x", ".."]),
+                 max_size=30).map("".join),
     ),
     max_size=12,
 )
@@ -33,6 +36,7 @@ ascii_texts = st.lists(
 
 @settings(deadline=None)  # the first example compiles the kernel
 @given(ascii_texts, st.integers(1, 4), st.integers(1, 160), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+@example(["the U.S. and e.g. a.m. says Shr 1.25 vs 1,000 at 12:30", "U.S.", ".5", "5."], 1, 32, 7, True, True)
 def test_numba_signatures_equal_the_numpy_path(texts, n, num_perm, seed, casefold, fold):
     options = dict(ngram=n, num_perm=num_perm, seed=seed, casefold=casefold, fold_punctuation=fold)
     fast = paragraph_signatures(texts, kernel="numba", **options)
@@ -45,7 +49,7 @@ unicode_texts = st.lists(
         st.text(max_size=60),
         # Case folding makes several characters of the last six.
         st.lists(st.sampled_from(["Ça", "va", "東京", "は日本", "ไทย", "𠀀𠀁", "ＡＢＣ", "\u200b", "x", " ", "\u3000",
-                                  "Straße", "ẞ-", "ﬁ", "İ", "ΐ", "և"]),
+                                  "Straße", "ẞ-", "ﬁ", "İ", "ΐ", "և", "1", "٣", "３", ".", ",", "É", "ß."]),
                  max_size=25).map("".join),
     ),
     max_size=10,
@@ -54,6 +58,7 @@ unicode_texts = st.lists(
 
 @settings(deadline=None)
 @given(unicode_texts, st.integers(1, 4), st.integers(1, 64), st.sampled_from(["NFKC", "NFC", None]))
+@example(["Les É.U. et la ß.S. à 1.25 € ou ٣.٥", "é.g. ３.５"], 1, 32, None)
 def test_numba_signatures_of_any_unicode_equal_the_numpy_path(texts, n, num_perm, form):
     options = dict(ngram=n, num_perm=num_perm, unicode_form=form)
     assert np.array_equal(paragraph_signatures(texts, kernel="numba", **options),

@@ -23,6 +23,11 @@ from dedup.reference import reference_normalize
         ("tab\tand\nnewline\x00nul", "tab and newline nul"),
         ("", ""),
         ("* * *", ""),
+        ("Shr 1.25 dlrs vs 1,140 dlrs", "shr 1.25 dlrs vs 1,140 dlrs"),
+        ("at 12:30 on 2024-01-05, 12/05/2024, v3.11.7", "at 12:30 on 2024-01-05 12/05/2024 v3.11.7"),
+        ("the U.S. and U.S.A. e.g. Ph.D.", "the u.s and u.s.a e.g ph d"),
+        ("up 5. down -3, 1 . 2 a.b x-1", "up 5 down 3 1 2 a b x 1"),
+        ("٣.٥ and ３.５", "٣.٥ and 3.5"),  # any decimal digits; full-width ones are ASCII after NFKC
     ],
 )
 def test_default_normalisation(raw, expected):
@@ -51,10 +56,13 @@ spacey_texts = st.lists(st.sampled_from([" ", "  ", "\t", "\n", ".", "a", "B", "
 # characters deleted or kept as they are.
 folding_texts = st.lists(st.sampled_from(["ß", "ẞ", "ﬁ", "İ", "ΐ", "ŉ", "Σ", "ς", "\uab70", "\u13f8", "\xad", "a",
                                           "Ä", " ", "-"])).map("".join)
+# Numbers, abbreviations and the marks between them, near text boundaries too.
+fact_texts = st.lists(st.sampled_from(["1", "25", "٣", "３", ".", ",", ":", "/", "-", "U", "s", "é", "ß", " ", "\u200b",
+                                       "x", "..", "\xad"])).map("".join)
 
 
 @given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text(), spacey_texts,
-                          folding_texts), max_size=6),
+                          folding_texts, fact_texts), max_size=6),
        st.sampled_from(["NFKC", "NFC", None]), st.booleans(), st.booleans())
 @example(["Straße\xad", "ΣΟΦΙΑ σοφός", "plain", "\xadﬁ", "é"], "NFKC", True, True)
 @example(["a\x00b", "", " , ", "\x00"], "NFKC", True, True)
@@ -62,6 +70,8 @@ folding_texts = st.lists(st.sampled_from(["ß", "ẞ", "ﬁ", "İ", "ΐ", "ŉ", 
 @example(["", "a. ", ""], None, True, True)
 @example(["", "  ", "x", ""], None, False, False)
 @example(["a\x1cb\x1f c", "\x1d", "x\x0by"], None, True, False)  # whitespace to str.split, not to bytes.split
+@example(["1", ".5", "U.", "S.", "1.", "2"], "NFKC", True, True)  # a mark at a text's edge joins nothing
+@example(["ß.S.", "1.\u200b2", "Éé.É."], "NFKC", True, True)
 def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
     assert normalize_all(texts, form, fold, punct) == [reference_normalize(t, form, fold, punct) for t in texts]
 
