@@ -47,12 +47,12 @@ from .arrays import chunk_bounds, first_occurrences, found_in
 from .config import DedupConfig
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
-from .normalize import NormalizedTexts, normalized_texts, split_ascii
+from .normalize import NormalizedTexts, normalized_texts, number_keys, split_ascii
 from .segment import Paragraphs, block_pieces, paragraph_texts, segment
 from .shingle import ShingleSets, shingle_sets
 from .verify import jaccard
 
-__all__ = ["ParagraphFeatures", "Stages", "NUMPY_STAGES", "stages", "paragraph_features", "row_shingles",
+__all__ = ["ParagraphFeatures", "Stages", "NUMPY_STAGES", "stages", "paragraph_features", "row_features",
            "text_signatures", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
 
 BATCH_CHARS = 1 << 21  # characters per task: a few MB of text, many tasks per worker
@@ -462,19 +462,25 @@ def _rejoined(features: ParagraphFeatures, later_pieces: list[tuple[int, int]]) 
     return replace(features, documents=documents, paragraphs=paragraphs)
 
 
-def row_shingles(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
-                 config: DedupConfig) -> ShingleSets:
-    """Shingle sets of paragraphs ``rows`` (ascending) of ``texts``, the same as
+def row_features(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray, config: DedupConfig,
+                 shingles: bool = True) -> tuple[ShingleSets | None, np.ndarray]:
+    """Shingle sets (if ``shingles``) and number keys (:func:`dedup.normalize.number_keys`)
+    of paragraphs ``rows`` (ascending) of ``texts``, the sets the same as
     :func:`paragraph_features` computed, with ``paragraphs`` its paragraph table."""
-    parts, batch, chars = [], [], 0
-    for text in paragraph_texts(texts, paragraphs, rows):
-        batch.append(text)
-        chars += len(text)
-        if chars >= BATCH_CHARS:
-            parts.append(_shingle_sets(batch, config))
+    kernel = stages(config)
+    sets, numbers, batch, chars = [], [], [], 0
+    for text in chain(paragraph_texts(texts, paragraphs, rows), [None]):
+        if text is not None:
+            batch.append(text)
+            chars += len(text)
+        if chars >= BATCH_CHARS or (text is None and batch):
+            normalized = kernel.normalized(batch, config)
+            numbers.append(number_keys(normalized))
+            if shingles:
+                sets.append(kernel.shingle_sets(normalized, config))
             batch, chars = [], 0
-    parts.append(_shingle_sets(batch, config))
-    return ShingleSets.concatenate(parts)
+    return (ShingleSets.concatenate(sets) if shingles else None,
+            np.concatenate(numbers) if numbers else np.empty(0, dtype=np.uint64))
 
 
 def _shingle_sets(texts: Sequence[str], config: DedupConfig) -> ShingleSets:

@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import signal
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import __version__
-from .config import KERNELS, SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig
-from .corpus import FORMATS, Corpus, InputError, Record, format_of, open_corpus
-from .output import AtomicOutputs, RecordWriter, json_line, open_output, record_writer
+from .batch import BATCH_CHARS
+from .config import KERNELS, SCOPES, SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig, OptionError
+from .corpus import DELIMITERS, FORMATS, Corpus, InputError, Record, Source, delimited_header, format_of, open_corpus
+from .output import STANDARD, AtomicOutputs, RecordWriter, json_line, open_output, record_writer
 from .pipeline import find_duplicates_streaming
 from .report import Member, RepeatedBlock, Report
 from .segment import paragraph_texts
@@ -34,8 +37,22 @@ __all__ = ["main"]
 
 # Options that become DedupConfig fields (argparse dest -> field).
 _CONFIG_FIELDS = {"threshold": "threshold", "segmentation": "segmentation", "shingle": "shingle", "ngram": "ngram",
-                  "min_tokens": "min_tokens", "num_perm": "num_perm", "bands": "bands", "rows": "rows",
-                  "seed": "seed", "jobs": "n_jobs", "kernel": "kernel"}
+                  "min_tokens": "min_tokens", "scope": "scope", "keep_shorter_than": "keep_shorter_than",
+                  "numbers_must_match": "numbers_must_match",
+                  "num_perm": "num_perm", "bands": "bands", "rows": "rows", "seed": "seed", "jobs": "n_jobs",
+                  "kernel": "kernel"}
+# What each segmentation mode is for, one line each in --help.
+_SEGMENTATION_HELP = {
+    "auto": "hard-wrapped lines joined; scraped lines, lists and tables kept apart (default)",
+    "blank-lines": "only blank lines end a paragraph (books, Markdown)",
+    "lines": "every line is a paragraph (scraped pages, one paragraph per line)",
+    "wrapped": "as auto, every block taken as hard-wrapped (news wires, e-mail, plain-text books)",
+    "none": "each text is one paragraph already",
+}
+
+
+# Records cleaned and checked together at most (a batch is also bounded in characters).
+_BATCH_RECORDS = 4096
 
 
 class UsageError(Exception):
@@ -45,13 +62,27 @@ class UsageError(Exception):
 # ----------------------------------------------------------------------------- arguments
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that keeps the line breaks written into an option's help (one line per choice)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        lines = []
+        for line in text.splitlines():
+            indent = len(line) - len(line.lstrip())
+            lines += textwrap.wrap(line, width, subsequent_indent=" " * (indent + 2 * (indent > 0))) or [""]
+        return lines
+
+
 def _corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path,
-                        help="files or directories: text, JSONL, JSON, Parquet; .gz/.zst decompressed")
+                        help="files or directories: text, JSONL, JSON, CSV, TSV, Parquet, by extension; .gz/.zst "
+                             "decompressed; - reads standard input (with --format)")
     parser.add_argument("--config", type=Path, metavar="TOML", help="read option defaults from this TOML file")
     corpus = parser.add_argument_group("input")
     corpus.add_argument("--format", choices=("auto", *FORMATS), default="auto",
-                        help="input format (default: from each file name; others are text)")
+                        help="input format (default: from each file name; a name that tells none is an error)")
     corpus.add_argument("--text-field", default="text", help="field holding the text (default: text)")
     corpus.add_argument("--id-field", default="id", help="field holding the id (default: id; else the line number)")
     corpus.add_argument("--on-error", choices=("stop", "skip"), default="stop",
@@ -60,10 +91,19 @@ def _corpus_options(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--threshold", type=float, help="Jaccard similarity at or above which paragraphs match "
                                                         "(default 0.8)")
     search.add_argument("--segmentation", "--granularity", choices=SEGMENTATION_MODES,
-                        help="how texts are cut into paragraphs (default auto)")
+                        help="how texts are cut into paragraphs:\n" + "\n".join(
+                            f"  {mode}: {_SEGMENTATION_HELP[mode]}" for mode in SEGMENTATION_MODES))
     search.add_argument("--shingle", choices=SHINGLE_UNITS, help="shingle unit: word n-grams (default) or characters")
     search.add_argument("--ngram", type=int, help="tokens per shingle (default 2 words, 5 characters)")
     search.add_argument("--min-tokens", type=int, help="shorter paragraphs only match exactly (default 5)")
+    removal = parser.add_argument_group("what to remove")
+    removal.add_argument("--scope", choices=SCOPES,
+                         help="remove every repeat (all, default), only repeats of another document's paragraph "
+                              "(across: boilerplate), or only repeats inside one document (within)")
+    removal.add_argument("--keep-shorter-than", type=int, metavar="N",
+                         help="never remove paragraphs of fewer than N tokens (default 0: none protected)")
+    removal.add_argument("--numbers-must-match", action="store_true", default=None,
+                         help="paragraphs whose numbers differ (1.25 against 1.14) are never near-duplicates")
     search.add_argument("--num-perm", type=int, help="MinHash permutations (default 128)")
     search.add_argument("--bands", type=int, help="LSH bands (with --rows; default chosen from the threshold)")
     search.add_argument("--rows", type=int, help="LSH rows per band (with --bands)")
@@ -81,14 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dedup {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    find = commands.add_parser("find", help="write one JSON record per cluster of duplicate paragraphs",
+    find = commands.add_parser("find", formatter_class=_HelpFormatter,
+                               help="write one JSON record per cluster of duplicate paragraphs",
                                description="Write one JSON line per cluster of duplicate paragraphs (members with "
                                            "file, line, id, paragraph, character span and Jaccard to the first).")
     _corpus_options(find)
     find.add_argument("-o", "--output", type=Path, required=True, help="clusters file (JSONL; .gz/.zst compressed)")
     find.set_defaults(run=_find)
 
-    clean = commands.add_parser("clean", help="write the corpus with duplicate paragraphs removed",
+    clean = commands.add_parser("clean", formatter_class=_HelpFormatter,
+                                help="write the corpus with duplicate paragraphs removed",
                                 description="Write the corpus with every repeated paragraph removed (the first "
                                             "occurrence is kept), in the input's format and record order.")
     _corpus_options(clean)
@@ -101,7 +143,8 @@ def _parser() -> argparse.ArgumentParser:
                                                                          "dedup_removed)")
     clean.set_defaults(run=_clean)
 
-    stats = commands.add_parser("stats", help="print duplicate rates, boilerplate and repeated blocks",
+    stats = commands.add_parser("stats", formatter_class=_HelpFormatter,
+                                help="print duplicate rates, boilerplate and repeated blocks",
                                 description="Print duplicate rates, the paragraphs found in most documents "
                                             "(boilerplate) and blocks repeated inside documents.")
     _corpus_options(stats)
@@ -111,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON instead of text")
     stats.set_defaults(run=_stats)
 
-    report = commands.add_parser("report", help="write a self-contained HTML report",
+    report = commands.add_parser("report", formatter_class=_HelpFormatter,
+                                 help="write a self-contained HTML report",
                                  description="Write one HTML page: summary, largest clusters side by side with "
                                              "differences marked, boilerplate, and the LSH S-curve.")
     _corpus_options(report)
@@ -124,14 +168,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> None:
-    """Set the command's option defaults from ``--config FILE``, checked against its options."""
+def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> set[str]:
+    """Set the command's option defaults from ``--config FILE``, checked against
+    its options; the options it set."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("command", nargs="?")
     pre.add_argument("--config", type=Path)
     known, _ = pre.parse_known_args(argv)
     if known.config is None:
-        return
+        return set()
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -150,14 +195,38 @@ def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> N
         raise UsageError(f"config file {known.config}: unknown option(s) {unknown}; "
                          f"valid for '{known.command}': {sorted(valid)}")
     command.set_defaults(**defaults)
+    return set(defaults)
 
 
 def _dedup_config(args: argparse.Namespace) -> DedupConfig:
     options = {name: getattr(args, dest) for dest, name in _CONFIG_FIELDS.items() if getattr(args, dest) is not None}
     try:
         return DedupConfig.from_options(None, **options)
-    except (ValueError, TypeError) as error:
-        raise UsageError(str(error)) from error
+    except OptionError as error:
+        raise UsageError(_option_message(args, error)) from error
+
+
+def _option_message(args: argparse.Namespace, error: OptionError) -> str:
+    """``error`` in the terms the user set: the flags, or the keys of the --config file."""
+    dest = {name: dest for dest, name in _CONFIG_FIELDS.items()}
+
+    def named(name: str) -> str:
+        key = dest[name]
+        flag = "--" + key.replace("_", "-")
+        return f"{key} in {args.config}" if key in args.from_config and flag not in args.argv else flag
+
+    def given(name: str) -> str:
+        return f"{named(name)} {getattr(args, dest[name])}"
+
+    if error.expected == "both None or both set":
+        alone = next(name for name in error.names if getattr(args, dest[name]) is not None)
+        return f"{' and '.join(map(named, error.names))} must be given together; got {given(alone)} alone"
+    expected = error.expected.replace("None or ", "")
+    for name in dest:
+        expected = expected.replace(name, named(name))
+    if len(error.names) > 1:
+        return f"{' times '.join(map(named, error.names))} must be {expected}; got {', '.join(map(given, error.names))}"
+    return f"{named(error.names[0])} must be {expected}; got {getattr(args, dest[error.names[0]])}"
 
 
 # ----------------------------------------------------------------------------- the search
@@ -211,10 +280,10 @@ class Search:
 
     def member(self, member: Member, exact: bool) -> dict[str, Any]:
         position = member.document
-        return {"file": str(self.corpus.sources[self.documents.sources[position]].path),
+        return {"file": self.corpus.sources[self.documents.sources[position]].where,
                 "line": self.documents.lines[position], "id": self.documents.ids[position],
                 "paragraph": member.paragraph, "start": member.start, "end": member.end,
-                "jaccard": member.jaccard, "exact": exact}
+                "jaccard": member.jaccard, "exact": exact, "numbers_differ": member.numbers_differ}
 
     def texts(self, description: str) -> Iterator[str]:
         """The texts again, in order (bad records skipped silently: they were counted)."""
@@ -229,13 +298,18 @@ class Search:
 
 def _search(args: argparse.Namespace) -> Search:
     config = _dedup_config(args)
+    inputs = [_spooled_stdin(args) if path == STANDARD else path for path in args.inputs]
     try:
-        corpus = open_corpus(args.inputs, format=args.format, text_field=args.text_field, id_field=args.id_field,
+        corpus = open_corpus(inputs, format=args.format, text_field=args.text_field, id_field=args.id_field,
                              on_error=args.on_error)
     except ValueError as error:
         if isinstance(error, InputError):
             raise
         raise UsageError(str(error)) from error
+    if STANDARD in args.inputs:
+        corpus = replace(corpus, sources=tuple(
+            replace(source, name="stdin", shown="<stdin>") if source.path.parent == args.spool else source
+            for source in corpus.sources))
     if any(source.format == "parquet" for source in corpus.sources):
         try:
             import pyarrow  # noqa: F401
@@ -252,6 +326,23 @@ def _search(args: argparse.Namespace) -> Search:
 
     report = find_duplicates_streaming(open_texts, config=config)
     return Search(args, corpus, report, documents, skipped)
+
+
+def _spooled_stdin(args: argparse.Namespace) -> Path:
+    """Standard input, copied to a file of the run's own (the corpus is read more
+    than once; a pipe can be read once); gzip and zstd are recognised by their
+    first bytes."""
+    if args.format == "auto":
+        raise UsageError(f"reading standard input (-) needs --format, one of {', '.join(FORMATS)}")
+    if args.inputs.count(STANDARD) > 1:
+        raise UsageError("standard input (-) can be given once")
+    head = sys.stdin.buffer.read(4)
+    suffix = ".gz" if head.startswith(b"\x1f\x8b") else ".zst" if head.startswith(b"\x28\xb5\x2f\xfd") else ""
+    path = args.spool / f"stdin{suffix}"
+    with open(path, "wb") as spool:
+        spool.write(head)
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+    return path
 
 
 def _accounting(search: Search) -> str:
@@ -279,7 +370,7 @@ def _summary_lines(search: Search) -> list[str]:
         _accounting(search),
         f"{_count(s.paragraphs, 'paragraph')}: {_count(s.duplicate_paragraphs, 'duplicate')} ({share:.1%}), "
         f"{s.exact_duplicates:,} exact and {s.near_duplicates:,} near, in {_count(s.clusters, 'cluster')}; "
-        f"{_count(s.repeated_blocks, 'repeated block')}",
+        f"{_count(s.repeated_blocks, 'repeated block')} ({s.repeated_blocks_within_documents:,} inside one document)",
         f"{_count(s.documents_with_duplicates, 'document')} with duplicates; "
         f"{s.duplicate_characters:,} of {s.characters:,} characters in duplicates; "
         f"LSH {lsh.bands} bands x {lsh.rows} rows",
@@ -287,8 +378,9 @@ def _summary_lines(search: Search) -> list[str]:
 
 
 def _say(args: argparse.Namespace, *lines: str) -> None:
+    """The summary, on standard output unless the result is written there."""
     if not args.quiet:
-        print("\n".join(lines))
+        print("\n".join(lines), file=sys.stderr if getattr(args, "output", None) == STANDARD else sys.stdout)
 
 
 def _refuse_inputs(corpus: Corpus, outputs: Iterable[Path]) -> None:
@@ -305,13 +397,14 @@ def _find(args: argparse.Namespace) -> int:
     search = _search(args)
     report, documents, p = search.report, search.documents, search.report.paragraphs
     _refuse_inputs(search.corpus, [args.output])
-    files = [str(source.path) for source in search.corpus.sources]
+    files = [source.where for source in search.corpus.sources]
     # Columns as Python lists once, rather than an object per member: clusters can hold millions.
     columns = zip(p.doc.tolist(), p.index.tolist(), p.start.tolist(), p.end.tolist(), report.jaccard.tolist(),
-                  report.exact.tolist())
+                  report.exact.tolist(), report.numbers_differ.tolist())
     rows = [{"file": files[documents.sources[d]], "line": documents.lines[d], "id": documents.ids[d],
-             "paragraph": i, "start": s, "end": e, "jaccard": j, "exact": x} if in_cluster else None
-            for (d, i, s, e, j, x), in_cluster in zip(columns, _in_clusters(report).tolist())]
+             "paragraph": i, "start": s, "end": e, "jaccard": j, "exact": x, "numbers_differ": n}
+            if in_cluster else None
+            for (d, i, s, e, j, x, n), in_cluster in zip(columns, _in_clusters(report).tolist())]
     with AtomicOutputs() as outputs, open_output(outputs.temporary(args.output), args.output) as stream:
         for number, group in enumerate(report.cluster_rows):
             members = [rows[r] for r in group.tolist()]
@@ -336,9 +429,12 @@ def _clean_targets(args: argparse.Namespace, corpus: Corpus) -> list[Path]:
     if single:
         targets = [args.output] * len(corpus.sources)
         source = corpus.sources[0] if corpus.sources else None
-        if source and source.format != "text" and format_of(args.output) != source.format:
-            raise UsageError(f"output {args.output} must be {source.format}, like its input {source.path}")
+        if (source and source.format not in ("text", None) and args.output != STANDARD
+                and format_of(args.output) != source.format):
+            raise UsageError(f"output {args.output} must be {source.format}, like its input {source.where}")
     else:
+        if args.output == STANDARD:
+            raise UsageError("several inputs, or a directory, are written to a directory, not to standard output")
         if args.output.exists() and not args.output.is_dir():
             raise UsageError(f"several inputs need a directory for --output; {args.output} is a file")
         targets = [args.output / source.name for source in corpus.sources]
@@ -346,15 +442,18 @@ def _clean_targets(args: argparse.Namespace, corpus: Corpus) -> list[Path]:
         if clashes:
             raise UsageError(f"two inputs would be written to {clashes[0]}; give inputs with distinct names")
     if args.annotate and any(s.format == "text" for s in corpus.sources):
-        raise UsageError("--annotate adds a field: it needs JSONL, JSON or Parquet input, not text files")
+        raise UsageError("--annotate adds a field: it needs JSONL, JSON, CSV, TSV or Parquet input, not text files")
     _refuse_inputs(corpus, targets)
     return targets
 
 
-def _parquet_schema(path: Path) -> Any:
-    import pyarrow.parquet as pq
+def _schema(source: Source) -> Any:
+    """What a writer of ``source``'s format needs of it: a Parquet schema, a CSV or TSV header."""
+    if source.format == "parquet":
+        import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).schema_arrow
+        return pq.ParquetFile(source.path).schema_arrow
+    return delimited_header(source) if source.format in DELIMITERS else None
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -365,9 +464,8 @@ def _clean(args: argparse.Namespace) -> int:
     with AtomicOutputs() as outputs:
         def open_writer(index: int) -> RecordWriter:
             source, target = corpus.sources[index], targets[index]
-            schema = _parquet_schema(source.path) if source.format == "parquet" else None
             return record_writer(source.format, outputs.temporary(target), target,
-                                 args.annotate_field if args.annotate else None, schema)
+                                 args.annotate_field if args.annotate else None, _schema(source))
 
         def finish(writer: RecordWriter) -> None:
             writer.close()
@@ -376,39 +474,61 @@ def _clean(args: argparse.Namespace) -> int:
 
         writer, opened = None, set()
         records = _progress(args, corpus.records(), "writing", len(search.documents))
-        for position, record in enumerate(records):
-            if record.source not in opened:
-                if writer is not None:
-                    finish(writer)
-                writer = open_writer(record.source)
-                opened.add(record.source)
-            status[_write_cleaned(args, report, writer, record, position)] += 1
+        for first, batch in _record_batches(records):
+            texts = [record.text for record in batch]
+            cleaned = texts if args.annotate else report.cleaned_batch(first, texts)
+            for position, record, text in zip(range(first, first + len(batch)), batch, cleaned):
+                if record.source not in opened:
+                    if writer is not None:
+                        finish(writer)
+                    writer = open_writer(record.source)
+                    opened.add(record.source)
+                status[_write_cleaned(args, report, writer, record, position, text)] += 1
         if writer is not None:
             finish(writer)
         for index in sorted(set(range(len(targets))) - opened):  # files with no record still get their output
-            finish(open_writer(index))
+            if corpus.sources[index].format is not None:  # else skipped: nothing could be read
+                finish(open_writer(index))
     skipped = sum(error.records for error in search.skipped)
+    changed = status["cleaned"] + status["empty"]
+    empty = f" ({status['empty']:,} of them left empty, {'dropped' if args.drop_empty else 'written'})" * (
+        status["empty"] > 0)
+    written = len(search.documents) - status["empty"] * args.drop_empty
     _say(args, *_summary_lines(search),
-         f"records: {status['kept']:,} kept as they were, {status['cleaned']:,} cleaned, "
-         f"{status['dropped']:,} dropped (left empty), {skipped:,} skipped; "
-         f"wrote {len(search.documents) - status['dropped']:,} to {args.output}")
+         f"records: {status['kept']:,} kept as they were, {changed:,} "
+         f"{'annotated' if args.annotate else 'cleaned'}{empty}, {skipped:,} skipped; "
+         f"wrote {written:,} to {args.output}")
     return 0
 
 
+def _record_batches(records: Iterable[Record]) -> Iterator[tuple[int, list[Record]]]:
+    """``(position of the first, records)`` of consecutive batches of about
+    ``BATCH_CHARS`` characters: their texts are cleaned and checked together."""
+    batch, chars, first = [], 0, 0
+    for record in records:
+        batch.append(record)
+        chars += len(record.text)
+        if chars >= BATCH_CHARS or len(batch) >= _BATCH_RECORDS:
+            yield first, batch
+            first += len(batch)
+            batch, chars = [], 0
+    if batch:
+        yield first, batch
+
+
 def _write_cleaned(args: argparse.Namespace, report: Report, writer: RecordWriter, record: Record,
-                   position: int) -> str:
+                   position: int, cleaned: str) -> str:
+    """Write one record, cleaned (or annotated); what became of it: ``"kept"``
+    as it was, ``"cleaned"``, or ``"empty"`` (every paragraph removed)."""
     removed = report.removed_spans(position)
-    if args.annotate:
-        writer.write(record, None, removed.tolist(), args.text_field)
-        return "cleaned" if len(removed) else "kept"
     if not len(removed):
         writer.write(record, None, [], args.text_field)
         return "kept"
-    cleaned = report.cleaned_text(position, record.text)
-    if args.drop_empty and not cleaned.strip():
-        return "dropped"
-    writer.write(record, cleaned, removed.tolist(), args.text_field)
-    return "cleaned"
+    outcome = "empty" if len(removed) == report.paragraph_count(position) else "cleaned"
+    if outcome == "empty" and args.drop_empty:
+        return outcome
+    writer.write(record, None if args.annotate else cleaned, removed.tolist(), args.text_field)
+    return outcome
 
 
 # ----------------------------------------------------------------------------- stats and report
@@ -419,7 +539,8 @@ def _statistics(search: Search, min_documents: int, top: int,
     """Figures, boilerplate and repeated blocks with the passages they quote, and
     the passages of rows ``quoted`` too: one more read of the corpus for all."""
     report = search.report
-    boilerplate = report.boilerplate(min_documents)[:top]
+    every_boilerplate = report.boilerplate(min_documents)
+    boilerplate = every_boilerplate[:top]
     inside = [b for b in report.repeated_blocks if b.document == b.source_document]
     blocks = sorted(inside, key=lambda b: (-b.paragraphs, b.document, b.first_paragraph))[:top]
     first_rows = [report.row(b.representative) for b in boilerplate]
@@ -432,7 +553,9 @@ def _statistics(search: Search, min_documents: int, top: int,
         "summary": asdict(report.summary),
         "lsh": {"bands": report.lsh.bands, "rows": report.lsh.rows,
                 "recall_at_threshold": report.lsh.recall_at_threshold},
+        "removed_by_choice": report.removed_by_choice(),
         "min_documents": min_documents,
+        "boilerplate_paragraphs": len(every_boilerplate),
         "repeated_blocks_inside_documents": len(inside),
         "boilerplate": [{"documents": b.documents, "occurrences": b.occurrences,
                          **search.member(b.representative, True), "text": passages[row][:400]}
@@ -442,6 +565,11 @@ def _statistics(search: Search, min_documents: int, top: int,
                    for b, row in zip(blocks, block_rows)],
     }
     return stats, passages
+
+
+def _shown(count: int, listed: int, which: str) -> str:
+    """``count``, and which of them are listed when not all are."""
+    return f"{count:,}" + f" (the {listed:,} {which} below)" * (listed < count)
 
 
 def _block_member(block: RepeatedBlock) -> Member:
@@ -460,14 +588,23 @@ def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
     s = search.report.summary
+    choice = stats["removed_by_choice"]
     lines = [*_summary_lines(search), "",
              f"documents with duplicates: {s.documents_with_duplicates / max(s.documents, 1):.1%}; "
              f"characters in duplicates: {s.duplicate_characters / max(s.characters, 1):.1%}", "",
-             f"Paragraphs found in >= {args.min_documents} documents (boilerplate):",
+             "Paragraphs each choice would remove:",
+             f"  --scope all {choice['all']:,}, across (repeats of another document) {choice['across']:,}, "
+             f"within (repeats inside one document) {choice['within']:,}",
+             f"  of the {s.duplicate_paragraphs:,} removed now: {choice['shorter than 5']:,} shorter than 5 tokens, "
+             f"{choice['shorter than 10']:,} shorter than 10, {choice['shorter than 20']:,} shorter than 20 "
+             f"(--keep-shorter-than N keeps them)", "",
+             f"Paragraphs found in >= {args.min_documents} documents (boilerplate): "
+             f"{_shown(stats['boilerplate_paragraphs'], len(stats['boilerplate']), 'in most documents')}",
              f"  {'documents':>9}  {'times':>7}  paragraph"]
     lines += [f"  {b['documents']:>9,}  {b['occurrences']:>7,}  {_one_line(b['text'])}" for b in stats["boilerplate"]]
     lines += ["  (none)"] * (not stats["boilerplate"])
-    lines += ["", f"Blocks repeated inside one document: {stats['repeated_blocks_inside_documents']:,}",
+    lines += ["", f"Blocks repeated inside one document: "
+                  f"{_shown(stats['repeated_blocks_inside_documents'], len(stats['blocks']), 'longest')}",
               f"  {'paragraphs':>10}  where"]
     lines += [f"  {b['paragraphs']:>10}  {b['file']}:{b['line']} paragraphs {b['paragraph']}-"
               f"{b['paragraph'] + b['paragraphs'] - 1} repeat {b['source_paragraph']}-"
@@ -526,14 +663,20 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so that temporary outputs are removed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        _config_file_defaults(argv, parser)
+        from_config = _config_file_defaults(argv, parser)
         args = parser.parse_args(argv)
-        return args.run(args)
+        args.argv, args.from_config = argv, from_config
+        with tempfile.TemporaryDirectory(prefix="dedup-") as spool:
+            args.spool = Path(spool)
+            return args.run(args)
     except UsageError as error:
         print(f"dedup: error: {error}", file=sys.stderr)
         return 2
     except InputError as error:
-        print(f"dedup: bad input: {error} (use --on-error skip to skip and count bad records)", file=sys.stderr)
+        hint = "use --on-error skip to skip and count bad records"
+        if error.kind == "missing text field":
+            hint = f"--text-field names the field to read, or {hint}"
+        print(f"dedup: bad input: {error} ({hint})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("dedup: interrupted; no output written", file=sys.stderr)

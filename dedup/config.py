@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["DedupConfig", "KERNELS", "SCOPES", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
+__all__ = ["DedupConfig", "OptionError", "KERNELS", "SCOPES", "SEGMENTATION_MODES", "SHINGLE_UNITS", "UNICODE_FORMS"]
 
 SEGMENTATION_MODES = ("auto", "blank-lines", "lines", "wrapped", "none")
 SCOPES = ("all", "across", "within")
@@ -18,9 +18,20 @@ KERNELS = ("numpy", "numba")
 DEFAULT_NGRAM = {"word": 2, "char": 5}
 
 
+class OptionError(ValueError):
+    """An option value out of bounds: ``names`` are the options at fault (one,
+    or two that go together), ``expected`` what they must be, ``value`` what
+    they were. Its message names the options as :class:`DedupConfig` does; the
+    command line names its flags instead."""
+
+    def __init__(self, names: tuple[str, ...], expected: str, value: Any, label: str | None = None) -> None:
+        super().__init__(f"{label or ' and '.join(names)} must be {expected}; got {value!r}")
+        self.names, self.expected, self.value = names, expected, value
+
+
 def _expect(condition: bool, name: str, expected: str, value: Any) -> None:
     if not condition:
-        raise ValueError(f"{name} must be {expected}; got {value!r}")
+        raise OptionError((name,), expected, value)
 
 
 def _is_int(value: Any) -> bool:
@@ -63,6 +74,13 @@ class DedupConfig:
     keep_shorter_than:
         Paragraphs with fewer tokens than this are never removed, whatever they
         repeat ("Terms were not disclosed."); 0 (default) protects none.
+    numbers_must_match:
+        If true, two paragraphs whose numbers differ (the words holding a
+        digit, in order: "1.25", "12:30", "2024-01-05") are never
+        near-duplicates, however alike the rest: templated filings that differ
+        only in their figures are all kept. Exact copies are unaffected. Off by
+        default; either way :attr:`~dedup.report.Report.numbers_differ` marks
+        the near-duplicates whose numbers differ.
     num_perm:
         MinHash permutations per signature.
     bands, rows:
@@ -101,7 +119,7 @@ class DedupConfig:
     >>> DedupConfig(threshold=1.5)
     Traceback (most recent call last):
     ...
-    ValueError: threshold must be a number in (0, 1]; got 1.5
+    dedup.config.OptionError: threshold must be a number in (0, 1]; got 1.5
     """
 
     threshold: float = 0.8
@@ -111,6 +129,7 @@ class DedupConfig:
     min_tokens: int = 5
     scope: Literal["all", "across", "within"] = "all"
     keep_shorter_than: int = 0
+    numbers_must_match: bool = False
     num_perm: int = 128
     bands: int | None = None
     rows: int | None = None
@@ -138,19 +157,21 @@ class DedupConfig:
                 "keep_shorter_than", "an integer >= 0", self.keep_shorter_than)
         _expect(_is_int(self.num_perm) and 1 <= self.num_perm <= 4096,
                 "num_perm", "an integer in [1, 4096]", self.num_perm)
-        _expect((self.bands is None) == (self.rows is None),
-                "bands and rows", "both None or both set", (self.bands, self.rows))
+        if (self.bands is None) != (self.rows is None):
+            raise OptionError(("bands", "rows"), "both None or both set", (self.bands, self.rows))
         if self.bands is not None:
             _expect(_is_int(self.bands) and self.bands >= 1, "bands", "an integer >= 1", self.bands)
             _expect(_is_int(self.rows) and self.rows >= 1, "rows", "an integer >= 1", self.rows)
-            _expect(self.bands * self.rows <= self.num_perm,
-                    "bands * rows", f"<= num_perm ({self.num_perm})", self.bands * self.rows)
+            if self.bands * self.rows > self.num_perm:
+                raise OptionError(("bands", "rows"), f"<= num_perm ({self.num_perm})", self.bands * self.rows,
+                                  "bands * rows")
         for name in ("false_positive_weight", "false_negative_weight"):
             value = getattr(self, name)
             _expect(_is_number(value) and value >= 0, name, "a number >= 0", value)
-        _expect(self.false_positive_weight + self.false_negative_weight > 0,
-                "false_positive_weight + false_negative_weight", "> 0",
-                self.false_positive_weight + self.false_negative_weight)
+        if self.false_positive_weight + self.false_negative_weight <= 0:
+            raise OptionError(("false_positive_weight", "false_negative_weight"), "> 0 together",
+                              self.false_positive_weight + self.false_negative_weight,
+                              "false_positive_weight + false_negative_weight")
         _expect(_is_int(self.seed) and 0 <= self.seed < 2**32,
                 "seed", "an integer in [0, 2**32)", self.seed)
         _expect(self.n_jobs is None or (_is_int(self.n_jobs) and self.n_jobs >= 1),
@@ -158,7 +179,7 @@ class DedupConfig:
         _expect(self.kernel in KERNELS, "kernel", f"one of {KERNELS}", self.kernel)
         _expect(self.unicode_form in UNICODE_FORMS,
                 "unicode_form", f"one of {UNICODE_FORMS}", self.unicode_form)
-        for name in ("casefold", "fold_punctuation"):
+        for name in ("casefold", "fold_punctuation", "numbers_must_match"):
             _expect(isinstance(getattr(self, name), bool), name, "True or False", getattr(self, name))
 
     @property

@@ -2,16 +2,19 @@
 
 A corpus is a list of files read in order, each holding records (documents):
 
-- ``text``: the whole file is one document, its id the file's path (relative
-  to the directory it was found in);
+- ``text`` (``.txt``, ``.text``, ``.md``, ``.rst``): the whole file is one
+  document, its id the file's path (relative to the directory it was found in);
 - ``jsonl`` (``.jsonl``, ``.ndjson``): one JSON object per line;
 - ``json``: a JSON array of objects (read whole: use JSONL for large files);
+- ``csv`` and ``tsv`` (``.csv``; ``.tsv``, ``.tab``): a header row naming the
+  columns, then one record per row (a quoted field may hold line breaks);
 - ``parquet``: one row per record (needs ``pyarrow``: ``pip install paradedup[parquet]``).
 
 The text is the ``text_field`` of a record, its id the ``id_field`` (the line,
 item or row number, from 1, when absent). The format comes from the file name
-(``.gz`` and ``.zst`` are decompressed first) unless given. A directory stands for
-the files under it, in sorted order, hidden ones left out.
+(``.gz`` and ``.zst`` are decompressed first) unless given; a name that tells
+none is an error (:func:`open_corpus`), never taken for plain text. A
+directory stands for the files under it, in sorted order, hidden ones left out.
 
 Bad input (unreadable file, invalid UTF-8, malformed JSON, a record without
 the text field or whose text is not a string) raises :class:`InputError`
@@ -34,6 +37,7 @@ Example
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -43,11 +47,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-__all__ = ["FORMATS", "InputError", "Source", "Record", "Corpus", "open_corpus", "compression", "format_of",
-           "open_binary"]
+__all__ = ["FORMATS", "DELIMITERS", "InputError", "Source", "Record", "Corpus", "open_corpus", "compression",
+           "delimited_header", "format_of", "open_binary", "unknown_format"]
 
-FORMATS = ("text", "jsonl", "json", "parquet")
-_SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet"}
+FORMATS = ("text", "jsonl", "json", "csv", "tsv", "parquet")
+_SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".rst": "text", ".jsonl": "jsonl",
+                   ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+                   ".parquet": "parquet"}
+DELIMITERS = {"csv": ",", "tsv": "\t"}
 _COMPRESSIONS = (".gz", ".zst")
 _PARQUET_ROWS = 4096
 
@@ -56,8 +63,9 @@ class InputError(ValueError):
     """A file or record that cannot be read; the message names the file and line.
 
     ``kind`` says what went wrong, for counting: ``"unreadable file"``,
-    ``"invalid UTF-8"``, ``"malformed JSON"``, ``"not an object"``,
-    ``"missing text field"`` or ``"text not a string"``. ``records`` is how many
+    ``"unknown format"``, ``"invalid UTF-8"``, ``"malformed JSON"``, ``"not an
+    object"``, ``"wrong number of columns"``, ``"missing text field"`` or
+    ``"text not a string"``. ``records`` is how many
     records it stands for (a whole file, when a file cannot be read past its header).
     """
 
@@ -69,15 +77,21 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """One input file: ``path`` to read (and to name in errors), ``name`` to mirror in outputs.
+    """One input file: ``path`` to read, ``name`` to mirror in outputs, and
+    ``shown``, what errors call it (the path, unless given: ``<stdin>``).
 
     ``name`` is the file name, or for a file found in a directory its path
-    relative to that directory.
+    relative to that directory. ``format`` is ``None`` when its name tells none.
     """
 
     path: Path
     name: str
-    format: str
+    format: str | None
+    shown: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.shown or str(self.path)
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,8 @@ class Record:
     """One document: ``text`` and ``id``, from line (item, row) ``line`` of ``sources[source]``.
 
     ``fields`` holds the whole record (``None`` for text files), ``raw`` the
-    JSONL line as read, so that an unchanged record is written back byte for byte.
+    JSONL line or CSV row as read, so that an unchanged record is written back
+    byte for byte.
     """
 
     source: int
@@ -102,12 +117,20 @@ def compression(path: Path | str) -> str | None:
     return suffix if suffix in _COMPRESSIONS else None
 
 
-def format_of(path: Path | str) -> str:
-    """The format a file name implies: its suffix, after any compression suffix."""
+def format_of(path: Path | str) -> str | None:
+    """The format a file name implies: its suffix, after any compression suffix (``None`` if unknown)."""
     path = Path(path)
     if compression(path):
         path = path.with_suffix("")
-    return _SUFFIX_FORMATS.get(path.suffix.lower(), "text")
+    return _SUFFIX_FORMATS.get(path.suffix.lower())
+
+
+def unknown_format(path: Path | str) -> str:
+    """Why ``path`` cannot be read without a format given, and what would do."""
+    suffixes = ", ".join(sorted(_SUFFIX_FORMATS))
+    suffix = Path(path).suffix or "no extension"
+    return (f"cannot tell the format of {path} from its name ({suffix}); known: {suffixes}, each maybe .gz or "
+            f".zst; or give the format (--format {'|'.join(FORMATS)})")
 
 
 def open_binary(path: Path, mode: Literal["rb", "wb"] = "rb") -> IO[bytes]:
@@ -148,7 +171,8 @@ class Corpus:
     def source_records(self, index: int, skipped: list[InputError] | None = None) -> Iterator[Record]:
         """The records of ``sources[index]``, as :meth:`records` reads them."""
         source = self.sources[index]
-        reader = {"text": self._text, "jsonl": self._jsonl, "json": self._json, "parquet": self._parquet}
+        reader = {"text": self._text, "jsonl": self._jsonl, "json": self._json, "csv": self._delimited,
+                  "tsv": self._delimited, "parquet": self._parquet, None: self._unknown}
         try:
             for item in reader[source.format](index, source):
                 if isinstance(item, InputError):
@@ -169,13 +193,14 @@ class Corpus:
             with open_binary(source.path) as stream:
                 return stream.read()
         except (OSError, EOFError, ImportError) as error:
-            raise InputError(str(source.path), "unreadable file", f"cannot read: {_reason(error)}") from error
+            raise InputError(source.where, "unreadable file", f"cannot read: {_reason(error)}") from error
 
     def _record(self, index: int, line: int, where: str, fields: Any, raw: bytes | None) -> Record | InputError:
         if not isinstance(fields, dict):
             return InputError(where, "not an object", f"expected a JSON object, got {_json_type(fields)}")
         if self.text_field not in fields:
-            return InputError(where, "missing text field", f"no field {self.text_field!r}")
+            return InputError(where, "missing text field",
+                              f"no field {self.text_field!r}; its fields are {', '.join(map(repr, fields))}")
         text = fields[self.text_field]
         if not isinstance(text, str):
             return InputError(where, "text not a string",
@@ -188,14 +213,14 @@ class Corpus:
         try:
             yield Record(index, 1, source.name, data.decode("utf-8"))
         except UnicodeDecodeError as error:
-            yield InputError(f"{source.path}:{_line_of(data, error.start)}", "invalid UTF-8",
+            yield InputError(f"{source.where}:{_line_of(data, error.start)}", "invalid UTF-8",
                              f"invalid UTF-8 (byte {error.start})")
 
     def _jsonl(self, index: int, source: Source) -> Iterator[Record | InputError]:
         try:
             stream = open_binary(source.path)
         except (OSError, ImportError) as error:
-            raise InputError(str(source.path), "unreadable file", f"cannot read: {_reason(error)}") from error
+            raise InputError(source.where, "unreadable file", f"cannot read: {_reason(error)}") from error
         number = 0
         with stream:
             try:
@@ -203,11 +228,11 @@ class Corpus:
                     if line.strip():
                         yield self._jsonl_record(index, source, number, line)
             except (OSError, EOFError) as error:
-                raise InputError(f"{source.path}:{number + 1}", "unreadable file",
+                raise InputError(f"{source.where}:{number + 1}", "unreadable file",
                                  f"cannot read further: {_reason(error)}") from error
 
     def _jsonl_record(self, index: int, source: Source, number: int, line: bytes) -> Record | InputError:
-        where = f"{source.path}:{number}"
+        where = f"{source.where}:{number}"
         try:
             decoded = line.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -223,36 +248,111 @@ class Corpus:
         try:
             items = json.loads(data.decode("utf-8"))
         except UnicodeDecodeError as error:
-            raise InputError(f"{source.path}:{_line_of(data, error.start)}", "invalid UTF-8",
+            raise InputError(f"{source.where}:{_line_of(data, error.start)}", "invalid UTF-8",
                              f"invalid UTF-8 (byte {error.start})") from error
         except json.JSONDecodeError as error:
-            raise InputError(f"{source.path}:{error.lineno}", "malformed JSON",
+            raise InputError(f"{source.where}:{error.lineno}", "malformed JSON",
                              f"malformed JSON: {error.msg} (column {error.colno})") from error
         if not isinstance(items, list):
-            raise InputError(str(source.path), "not an object",
+            raise InputError(source.where, "not an object",
                          f"expected a JSON array of objects, got {_json_type(items)}")
         for number, fields in enumerate(items, 1):
-            yield self._record(index, number, f"{source.path}: item {number}", fields, None)
+            yield self._record(index, number, f"{source.where}: item {number}", fields, None)
+
+    def _unknown(self, index: int, source: Source) -> Iterator[Record | InputError]:
+        raise InputError(source.where, "unknown format", unknown_format(source.where))
+        yield  # a generator, as the other readers
+
+    def _delimited(self, index: int, source: Source) -> Iterator[Record | InputError]:
+        """CSV or TSV rows after a header row; each record keeps its raw bytes, so
+        that an unchanged row is written back as it was read."""
+        try:
+            stream = open_binary(source.path)
+        except (OSError, ImportError) as error:
+            raise InputError(source.where, "unreadable file", f"cannot read: {_reason(error)}") from error
+        raw: list[bytes] = []
+        numbers = [0]
+
+        def lines() -> Iterator[str]:
+            # Invalid UTF-8 is kept as surrogates, to fail its own record only.
+            for numbers[0], line in enumerate(stream, 1):  # noqa: B007
+                raw.append(line)
+                yield line.decode("utf-8", "surrogateescape")
+
+        # A text field is as long as a text: lift csv's limit of 128 KB a field.
+        csv.field_size_limit(2**31 - 1)
+        with stream:
+            try:
+                rows = csv.reader(lines(), delimiter=DELIMITERS[source.format], strict=True)
+                header = next(rows, None)
+                if header is None:
+                    return
+                if header:
+                    header[0] = header[0].removeprefix("\ufeff")
+                raw.clear()
+                while True:
+                    line = numbers[0] + 1
+                    try:
+                        row = next(rows)
+                    except StopIteration:
+                        return
+                    except csv.Error as error:
+                        yield InputError(f"{source.where}:{line}", "malformed CSV", f"malformed row: {error}")
+                        raw.clear()
+                        continue
+                    yield self._row(index, source, line, header, row, b"".join(raw))
+                    raw.clear()
+            except (OSError, EOFError) as error:
+                raise InputError(f"{source.where}:{numbers[0] + 1}", "unreadable file",
+                                 f"cannot read further: {_reason(error)}") from error
+
+    def _row(self, index: int, source: Source, line: int, header: list[str], row: list[str],
+             raw: bytes) -> Record | InputError:
+        where = f"{source.where}:{line}"
+        if len(row) != len(header):
+            return InputError(where, "wrong number of columns", f"{len(row)} columns; the header has {len(header)}")
+        try:
+            "".join(row).encode("utf-8")
+        except UnicodeEncodeError as error:
+            return InputError(where, "invalid UTF-8", f"invalid UTF-8 (byte {error.start} of a field)")
+        return self._record(index, line, where, dict(zip(header, row)), raw)
 
     def _parquet(self, index: int, source: Source) -> Iterator[Record | InputError]:
         try:
             import pyarrow.parquet as pq
         except ImportError as error:
-            raise InputError(str(source.path), "unreadable file",
+            raise InputError(source.where, "unreadable file",
                              "reading Parquet needs pyarrow: pip install 'paradedup[parquet]'") from error
         try:
             parquet = pq.ParquetFile(source.path)
         except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
-            raise InputError(str(source.path), "unreadable file", f"cannot read: {_reason(error)}") from error
+            raise InputError(source.where, "unreadable file", f"cannot read: {_reason(error)}") from error
         if self.text_field not in parquet.schema_arrow.names:
-            raise InputError(str(source.path), "missing text field",
-                             f"no column {self.text_field!r}; columns are {parquet.schema_arrow.names}",
+            raise InputError(source.where, "missing text field",
+                             f"no column {self.text_field!r}; its columns are "
+                             f"{', '.join(map(repr, parquet.schema_arrow.names))}",
                              records=parquet.metadata.num_rows)
         number = 0
         for batch in parquet.iter_batches(batch_size=_PARQUET_ROWS):
             for fields in batch.to_pylist():
                 number += 1
-                yield self._record(index, number, f"{source.path}: row {number}", fields, None)
+                yield self._record(index, number, f"{source.where}: row {number}", fields, None)
+
+
+def delimited_header(source: Source) -> tuple[bytes, list[str]]:
+    """The header row of a CSV or TSV file: its bytes as read, and its column names."""
+    with open_binary(source.path) as stream:
+        raw: list[bytes] = []
+
+        def lines() -> Iterator[str]:
+            for line in stream:
+                raw.append(line)
+                yield line.decode("utf-8", "surrogateescape")
+
+        header = next(csv.reader(lines(), delimiter=DELIMITERS[source.format]), [])
+    if header:
+        header[0] = header[0].removeprefix("\ufeff")
+    return b"".join(raw), header
 
 
 def _reason(error: BaseException) -> str:
@@ -281,10 +381,10 @@ def open_corpus(inputs: Sequence[Path | str], *, format: str = "auto", text_fiel
                 id_field: str = "id", on_error: Literal["stop", "skip"] = "stop") -> Corpus:
     """The corpus made of ``inputs`` (files and directories), in order.
 
-    Raises ``ValueError`` for an unknown ``format`` or ``on_error``, and
-    :class:`InputError` for an input that does not exist (or, with
-    ``on_error="skip"``, leaves it out of :attr:`Corpus.sources` and reads it as
-    an unreadable file).
+    Raises ``ValueError`` for an unknown ``format`` or ``on_error``, or a file
+    whose name tells no format (``format="auto"``), and :class:`InputError`
+    for an input that does not exist. With ``on_error="skip"`` both are read
+    as bad files instead, skipped and counted.
     """
     if format != "auto" and format not in FORMATS:
         raise ValueError(f"format must be 'auto' or one of {FORMATS}; got {format!r}")
@@ -295,5 +395,8 @@ def open_corpus(inputs: Sequence[Path | str], *, format: str = "auto", text_fiel
         if not given.exists() and on_error == "stop":
             raise InputError(str(given), "unreadable file", "cannot read: No such file or directory")
         for path, name in _files(given):
-            sources.append(Source(path, name, format_of(path) if format == "auto" else format))
+            kind = format_of(path) if format == "auto" else format
+            if kind is None and on_error == "stop":
+                raise ValueError(unknown_format(path))
+            sources.append(Source(path, name, kind))
     return Corpus(tuple(sources), text_field, id_field, on_error)

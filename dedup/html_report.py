@@ -101,6 +101,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 del { background: #fbd3d0; text-decoration: line-through; } ins { background: #cdeccd; text-decoration: none; }
 .cluster { border-left: 4px solid #1f5fa8; padding-left: 1em; margin: 1.5em 0; }
 .exact { color: #1d7a3a; font-weight: 600; } .note { color: #666; font-size: 13px; }
+.differ { color: #fff; background: #b9770e; border-radius: 3px; padding: 0 .35em; font-weight: 600; }
 """
 
 
@@ -127,12 +128,20 @@ def _cluster_html(cluster: dict[str, Any]) -> str:
             parts.append(
                 '<div class="pair">'
                 f'<div><div class="where">first: {_where(first)}</div><div class="passage">{left}</div></div>'
-                f'<div><div class="where">Jaccard {member["jaccard"]:.3f}: {_where(member)}</div>'
+                f'<div><div class="where">Jaccard {member["jaccard"]:.3f}'
+                f'{" <span class=differ>numbers differ</span>" * member["numbers_differ"]}: {_where(member)}</div>'
                 f'<div class="passage">{right}</div></div></div>')
     near_more = cluster["size"] - 1 - cluster["exact"] - (len(others) - len(exact))
     if near_more:
         parts.append(f'<p class="note">… and {near_more:,} more near duplicates</p>')
     return "".join(parts) + "</div>"
+
+
+def _in_force(config: DedupConfig, lsh: LSHParams) -> dict[str, Any]:
+    """The settings a run used, defaults resolved: the n-gram size, bands and rows in force."""
+    settings = {k: v for k, v in asdict(config).items() if k != "n_jobs"}
+    settings.update(ngram=config.ngram_size, bands=lsh.bands, rows=lsh.rows)
+    return settings
 
 
 def render(stats: dict[str, Any], clusters: list[dict[str, Any]], config: DedupConfig, lsh: LSHParams,
@@ -151,7 +160,10 @@ def render(stats: dict[str, Any], clusters: list[dict[str, Any]], config: DedupC
         ("characters in duplicates", f"{summary['duplicate_characters']:,} of {summary['characters']:,}"),
         ("repeated blocks", f"{summary['repeated_blocks']:,} "
                             f"({stats['repeated_blocks_inside_documents']:,} inside one document)"),
-        ("settings", ", ".join(f"{k}={v}" for k, v in asdict(config).items() if k != "n_jobs")),
+        ("each choice would remove", "scope all {all:,}; across {across:,}; within {within:,}; of those removed "
+                                     "now, shorter than 5/10/20 tokens: {shorter than 5:,}/{shorter than 10:,}/"
+                                     "{shorter than 20:,}".format_map(stats["removed_by_choice"])),
+        ("settings", ", ".join(f"{k}={v}" for k, v in _in_force(config, lsh).items())),
     ]
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in figures)
     boilerplate = "".join(

@@ -20,17 +20,24 @@ False
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .corpus import Record, compression
+from .corpus import DELIMITERS, Record, compression
 
-__all__ = ["AtomicOutputs", "RecordWriter", "record_writer", "open_output", "json_line"]
+__all__ = ["STANDARD", "AtomicOutputs", "RecordWriter", "record_writer", "open_output", "json_line"]
+
+# An output (or input) path of "-": standard output (input).
+STANDARD = Path("-")
 
 _PARQUET_ROWS = 4096
 
@@ -49,12 +56,14 @@ class AtomicOutputs:
         self._made_dirs: list[Path] = []
 
     def temporary(self, final: Path) -> Path:
-        """A new empty file in ``final``'s directory (created if needed), to become ``final``."""
+        """A new empty file in ``final``'s directory (created if needed), to become
+        ``final``; for ``-``, in the temporary directory, to be copied to standard output."""
         missing = [parent for parent in [final.parent, *final.parent.parents] if not parent.exists()]
-        for folder in reversed(missing):
+        for folder in reversed(missing if final != STANDARD else []):
             folder.mkdir()
             self._made_dirs.append(folder)
-        handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+        handle, name = tempfile.mkstemp(dir=None if final == STANDARD else final.parent, prefix=f".{final.name}.",
+                                        suffix=".part")
         os.close(handle)
         os.chmod(name, 0o666 & ~_umask())  # mkstemp makes it private; outputs get the usual mode
         self._pending.append((Path(name), final))
@@ -72,7 +81,13 @@ class AtomicOutputs:
                  traceback: TracebackType | None) -> None:
         if kind is None:
             for temporary, final in self._pending:
-                os.replace(temporary, final)
+                if final == STANDARD:
+                    with open(temporary, "rb") as result:
+                        shutil.copyfileobj(result, sys.stdout.buffer)
+                    sys.stdout.flush()
+                    temporary.unlink()
+                else:
+                    os.replace(temporary, final)
             return
         for temporary, _ in self._pending:
             temporary.unlink(missing_ok=True)
@@ -171,6 +186,44 @@ class _TextWriter(RecordWriter):
                 stream.write(self._text.encode("utf-8"))
 
 
+class _DelimitedWriter(RecordWriter):
+    """CSV or TSV: the source's header row, then each record, an unchanged one
+    as it was read; ``--annotate`` adds a last column of JSON spans."""
+
+    def __init__(self, path: Path, final: Path, annotate_field: str | None, header: tuple[bytes, list[str]],
+                 delimiter: str) -> None:
+        super().__init__(path, final, annotate_field)
+        raw, columns = header
+        self._columns = [*columns, annotate_field] if annotate_field else columns
+        newline = "\r\n" if raw.endswith(b"\r\n") else "\n"
+        self._buffer = io.StringIO()
+        self._rows = csv.writer(self._buffer, delimiter=delimiter, lineterminator=newline)
+        self._stream = open_output(self.path, self.final)
+        if annotate_field:
+            self._row(self._columns)
+        else:
+            self._stream.write(raw if raw.endswith(b"\n") else raw + newline.encode())
+
+    def _row(self, values: list[str]) -> None:
+        self._rows.writerow(values)
+        self._stream.write(self._buffer.getvalue().encode("utf-8"))
+        self._buffer.seek(0)
+        self._buffer.truncate()
+
+    def write(self, record: Record, text: str | None, removed: list[list[int]], text_field: str) -> None:
+        if text is None and not self.annotate_field and record.raw is not None:
+            self._stream.write(record.raw if record.raw.endswith(b"\n") else record.raw + b"\n")
+        else:
+            fields = self._fields(record, text, removed, text_field)
+            if self.annotate_field:
+                fields[self.annotate_field] = json.dumps(removed)
+            self._row([fields[column] for column in self._columns])
+        self.written += 1
+
+    def close(self) -> None:
+        self._stream.close()
+
+
 class _ParquetWriter(RecordWriter):
     format = "parquet"
 
@@ -230,9 +283,13 @@ def open_output(path: Path, final: Path) -> IO[bytes]:
 
 
 def record_writer(format: str, path: Path, final: Path, annotate_field: str | None = None,
-                  parquet_schema: Any = None) -> RecordWriter:
-    """A writer of ``format`` records into ``path`` (a temporary file that becomes ``final``)."""
+                  schema: Any = None) -> RecordWriter:
+    """A writer of ``format`` records into ``path`` (a temporary file that becomes
+    ``final``); ``schema`` is the source's Parquet schema, or the header of a CSV
+    or TSV file (see :func:`dedup.corpus.delimited_header`)."""
     if format == "parquet":
-        return _ParquetWriter(path, final, annotate_field, parquet_schema)
+        return _ParquetWriter(path, final, annotate_field, schema)
+    if format in DELIMITERS:
+        return _DelimitedWriter(path, final, annotate_field, schema, DELIMITERS[format])
     writers = {"jsonl": _JsonlWriter, "json": _JsonWriter, "text": _TextWriter}
     return writers[format](path, final, annotate_field)

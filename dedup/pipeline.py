@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import first_occurrences, sorted_unique
-from .batch import ParagraphFeatures, paragraph_features, row_shingles, stages, text_signatures
+from .batch import ParagraphFeatures, paragraph_features, row_features, stages, text_signatures
 from .cluster import kept_in_place
 from .config import DedupConfig
 from .lsh import buckets, resolve_lsh
@@ -109,7 +109,11 @@ def find_duplicates(docs: Iterable[Document], *, threshold: float | None = None,
     config = _options(config, threshold, options)
     ids, texts = read_documents(docs)
     features = paragraph_features(texts, config, executor=executor)
-    return _search(features, features.shingles.take, config, ids, texts)
+
+    def candidates(rows: np.ndarray) -> tuple[ShingleSets, np.ndarray]:
+        return features.shingles.take(rows), row_features(texts, features.paragraphs, rows, config, False)[1]
+
+    return _search(features, candidates, config, ids, texts)
 
 
 def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, threshold: float | None = None,
@@ -138,18 +142,19 @@ def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, thresh
     config = _options(config, threshold, options)
     features = paragraph_features(open_texts(), config, keep_shingles=False, executor=executor)
 
-    def shingles(rows: np.ndarray) -> ShingleSets:
-        return row_shingles(open_texts(), features.paragraphs, rows, config)
+    def candidates(rows: np.ndarray) -> tuple[ShingleSets, np.ndarray]:
+        return row_features(open_texts(), features.paragraphs, rows, config)
 
-    return _search(features, shingles, config, range(features.documents), None)
+    return _search(features, candidates, config, range(features.documents), None)
 
 
-def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], ShingleSets], config: DedupConfig,
-            ids: Sequence, texts: Sequence[str] | None) -> Report:
+def _search(features: ParagraphFeatures, candidate_features: Callable[[np.ndarray], tuple[ShingleSets, np.ndarray]],
+            config: DedupConfig, ids: Sequence, texts: Sequence[str] | None) -> Report:
     """The corpus-wide stages: exact copies, LSH buckets, then which paragraphs are kept (:mod:`dedup.cluster`).
 
-    ``shingles(rows)`` returns the shingle sets of paragraphs ``rows``
-    (ascending); it is called once, for the paragraphs that share a bucket.
+    ``candidate_features(rows)`` returns the shingle sets and number keys of
+    paragraphs ``rows`` (ascending); it is called once, for the paragraphs that
+    share a bucket.
     """
     first = first_occurrences(features.fingerprints)
     fuzzy_rows = np.flatnonzero(features.fuzzy)
@@ -157,17 +162,29 @@ def _search(features: ParagraphFeatures, shingles: Callable[[np.ndarray], Shingl
     bucket, member = buckets(features.band_keys[unique])
     member = fuzzy_rows[unique][member]
     candidates = sorted_unique(member)
-    sets = shingles(candidates)
+    sets, numbers = candidate_features(candidates)
     jaccard = stages(config).jaccard
 
     def similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return jaccard(sets, np.searchsorted(candidates, left), np.searchsorted(candidates, right))
+        left, right = np.searchsorted(candidates, left), np.searchsorted(candidates, right)
+        values = jaccard(sets, left, right)
+        return np.where(numbers[left] != numbers[right], 0.0, values) if config.numbers_must_match else values
 
-    protected = features.tokens < config.keep_shorter_than if config.keep_shorter_than else None
-    representative, similar, exact = kept_in_place(first, features.paragraphs.doc, bucket, member, similarity,
-                                                   config.threshold, config.scope, protected)
+    def decide(scope: str, keep_shorter_than: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        protected = features.tokens < keep_shorter_than if keep_shorter_than else None
+        return kept_in_place(first, features.paragraphs.doc, bucket, member, similarity, config.threshold, scope,
+                             protected)
+
+    representative, similar, exact = decide(config.scope, config.keep_shorter_than)
+    # A near duplicate and the paragraph kept in its place are both first
+    # occurrences of their text that share a bucket: both have number keys.
+    near = np.flatnonzero(~exact)
+    numbers_differ = np.zeros(len(first), dtype=bool)
+    numbers_differ[near] = (numbers[np.searchsorted(candidates, first[near])]
+                            != numbers[np.searchsorted(candidates, first[representative[near]])])
     return Report(config=config, lsh=resolve_lsh(config), ids=ids, texts=texts, paragraphs=features.paragraphs,
-                  representative=representative, jaccard=similar, exact=exact)
+                  representative=representative, jaccard=similar, exact=exact, numbers_differ=numbers_differ,
+                  tokens=features.tokens, decide=lambda scope, keep_shorter_than: decide(scope, keep_shorter_than)[0])
 
 
 def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | None = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .clean import clean_texts
-from .config import DedupConfig
+from .config import SCOPES, DedupConfig
 from .lsh import LSHParams
 from .segment import Paragraphs
 
@@ -23,7 +23,9 @@ class Member:
     """One paragraph of a cluster: ``text[start:end]`` of document ``document``.
 
     ``jaccard`` is the exact Jaccard similarity of its shingle set to the
-    representative's (1.0 for the representative and for exact copies).
+    representative's (1.0 for the representative and for exact copies);
+    ``numbers_differ``, that its numbers are not the representative's (a
+    near-duplicate that may state other facts).
     """
 
     document: Hashable
@@ -31,6 +33,7 @@ class Member:
     start: int
     end: int
     jaccard: float
+    numbers_differ: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Summary:
     near_duplicates: int
     clusters: int
     repeated_blocks: int
+    repeated_blocks_within_documents: int
     documents_with_duplicates: int
     characters: int
     duplicate_characters: int
@@ -107,8 +111,11 @@ class Report:
     index, span), ``representative`` (row of the paragraph kept in its place,
     the earliest kept paragraph it repeats, see :mod:`dedup.cluster`; a
     paragraph is a duplicate when this is not itself), ``jaccard`` (to the
-    representative, always at or above the threshold) and ``exact`` (same
-    normalised text as the representative).
+    representative, always at or above the threshold), ``exact`` (same
+    normalised text as the representative), ``numbers_differ`` (a near
+    duplicate whose numbers are not the representative's, see
+    :class:`~dedup.config.DedupConfig` ``numbers_must_match``) and ``tokens``
+    (its number of tokens).
 
     A report of :func:`dedup.find_duplicates_streaming` holds no text:
     :meth:`text` and :meth:`cleaned_texts` then raise ``ValueError``, and
@@ -117,7 +124,8 @@ class Report:
 
     def __init__(self, *, config: DedupConfig, lsh: LSHParams, ids: Sequence, texts: Sequence[str] | None,
                  paragraphs: Paragraphs, representative: np.ndarray, jaccard: np.ndarray,
-                 exact: np.ndarray) -> None:
+                 exact: np.ndarray, numbers_differ: np.ndarray, tokens: np.ndarray,
+                 decide: Callable[[str, int], np.ndarray] | None = None) -> None:
         self.config = config
         self.lsh = lsh
         self.ids = ids
@@ -126,6 +134,24 @@ class Report:
         self.representative = representative
         self.jaccard = jaccard
         self.exact = exact
+        self.numbers_differ = numbers_differ
+        self.tokens = tokens
+        self._decide = decide
+
+    def removed_by_choice(self) -> dict[str, int]:
+        """How many paragraphs each choice of :class:`~dedup.config.DedupConfig`
+        ``scope`` would remove (with this report's ``keep_shorter_than``), and
+        how many of those removed here are shorter than 5, 10 and 20 tokens
+        (what ``keep_shorter_than`` would keep): ``{"all": n, "across": n,
+        "within": n, "shorter than 5": n, ...}``."""
+        if self._decide is None:
+            raise ValueError("this report cannot compare choices: it was not made by a search")
+        rows = np.arange(len(self.paragraphs))
+        counts = {scope: int((self._decide(scope, self.config.keep_shorter_than) != rows).sum())
+                  for scope in SCOPES}
+        for tokens in (5, 10, 20):
+            counts[f"shorter than {tokens}"] = int((self.is_duplicate & (self.tokens < tokens)).sum())
+        return counts
 
     @cached_property
     def is_duplicate(self) -> np.ndarray:
@@ -136,7 +162,7 @@ class Report:
         """The paragraph at ``row`` of the paragraph-level arrays, as a cluster member."""
         p = self.paragraphs
         return Member(self.ids[p.doc[row]], int(p.index[row]), int(p.start[row]), int(p.end[row]),
-                      float(self.jaccard[row]))
+                      float(self.jaccard[row]), bool(self.numbers_differ[row]))
 
     @cached_property
     def cluster_rows(self) -> list[np.ndarray]:
@@ -227,6 +253,7 @@ class Report:
             near_duplicates=int((dup & ~self.exact).sum()),
             clusters=len(np.unique(self.representative[dup])),
             repeated_blocks=len(self.repeated_blocks),
+            repeated_blocks_within_documents=sum(b.document == b.source_document for b in self.repeated_blocks),
             documents_with_duplicates=len(np.unique(p.doc[dup])),
             characters=int(lengths.sum()),
             duplicate_characters=int(lengths[dup].sum()),
@@ -235,6 +262,10 @@ class Report:
     @cached_property
     def _document_bounds(self) -> np.ndarray:
         return np.searchsorted(self.paragraphs.doc, np.arange(len(self.ids) + 1))
+
+    def paragraph_count(self, position: int) -> int:
+        """How many paragraphs the text at ``position`` has."""
+        return int(np.diff(self._document_bounds[position : position + 2])[0])
 
     def removed_spans(self, position: int) -> np.ndarray:
         """``(k, 2)`` spans of the duplicate paragraphs of the text at ``position``."""

@@ -111,7 +111,7 @@ def test_clean_jsonl_keeps_order_and_other_fields_and_unchanged_lines(tmp_path):
         [{k: v for k, v in p.items() if k != "text"} for p in POSTS]
     assert out_lines[0] == lines[0] and out_lines[2] == lines[2]  # untouched records byte for byte
     assert BOILERPLATE not in cleaned[1]["text"] and QUOTE in cleaned[0]["text"]
-    assert "2 kept as they were, 3 cleaned, 0 dropped (left empty), 0 skipped" in result.stdout
+    assert "2 kept as they were, 3 cleaned (2 of them left empty, written), 0 skipped; wrote 5" in result.stdout
 
 
 def test_clean_drops_documents_left_empty_only_when_asked(tmp_path):
@@ -120,7 +120,7 @@ def test_clean_drops_documents_left_empty_only_when_asked(tmp_path):
     assert len(kept) == 5 and kept[3]["text"] == kept[4]["text"] == ""
     result = run("clean", posts, "-o", tmp_path / "b.jsonl", "--drop-empty")
     assert [r["id"] for r in read_jsonl(tmp_path / "b.jsonl")] == ["p1", "p2", "p3"]
-    assert "2 dropped (left empty)" in result.stdout and "wrote 3" in result.stdout
+    assert "3 cleaned (2 of them left empty, dropped)" in result.stdout and "wrote 3" in result.stdout
 
 
 def test_annotate_lists_the_removed_spans_and_keeps_texts(tmp_path):
@@ -183,7 +183,7 @@ def test_a_text_directory_is_cleaned_into_a_mirrored_directory(tmp_path):
     assert (tmp_path / "out" / "a.txt").read_text(encoding="utf-8") == cleaned[0]
     assert (tmp_path / "out" / "sub" / "b.txt").read_text(encoding="utf-8") == cleaned[2]
     assert not (tmp_path / "out" / "c.txt").exists() and not (tmp_path / "out" / ".hidden").exists()
-    assert "3 records from 3 files" in result.stdout and "1 dropped" in result.stdout
+    assert "3 records from 3 files" in result.stdout and "(1 of them left empty, dropped)" in result.stdout
     assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["a.txt", "b.txt", "sub"]
 
 
@@ -226,7 +226,7 @@ def test_a_bad_record_stops_with_file_and_line_or_is_skipped_and_counted(tmp_pat
     result = run("clean", path, "-o", tmp_path / "out.jsonl", "--on-error", "skip")
     assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["p1", "p9"]
     assert f"2 records from 1 file; skipped 1 (1 {kind}; first: {path}:3:" in result.stdout
-    assert "1 kept as they were, 1 cleaned, 0 dropped (left empty), 1 skipped" in result.stdout
+    assert "1 kept as they were, 1 cleaned (1 of them left empty, written), 1 skipped" in result.stdout
 
 
 def test_unreadable_files_and_bad_text_files(tmp_path):
@@ -247,8 +247,11 @@ def test_unreadable_files_and_bad_text_files(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--threshold", "1.5"], "threshold must be a number in (0, 1]"),
-    (["--bands", "4"], "bands and rows must be both None or both set"),
+    (["--threshold", "1.5"], "--threshold must be a number in (0, 1]; got 1.5"),
+    (["--bands", "4"], "--bands and --rows must be given together; got --bands 4 alone"),
+    (["--bands", "20", "--rows", "10"], "--bands times --rows must be <= --num-perm (128); got --bands 20, --rows 10"),
+    (["--jobs", "0"], "--jobs must be an integer >= 1; got 0"),
+    (["--scope", "everything"], "invalid choice: 'everything'"),
     (["--no-such-option"], "unrecognized arguments"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, message):
@@ -287,6 +290,9 @@ def test_options_come_from_a_toml_config_and_the_command_line_overrides_them(tmp
     (tmp_path / "bad.toml").write_text('treshold = 0.9\n', encoding="utf-8")
     result = run("stats", posts, "--config", tmp_path / "bad.toml", check_code=2)
     assert "unknown option(s) ['treshold']" in result.stderr and "bad.toml" in result.stderr
+    (tmp_path / "jobs.toml").write_text('jobs = 0\n', encoding="utf-8")
+    result = run("stats", posts, "--config", tmp_path / "jobs.toml", check_code=2)
+    assert f"jobs in {tmp_path / 'jobs.toml'} must be an integer >= 1; got 0" in result.stderr
 
 
 def test_stats_lists_boilerplate_with_document_counts_and_blocks_inside_documents(tmp_path):
@@ -298,9 +304,15 @@ def test_stats_lists_boilerplate_with_document_counts_and_blocks_inside_document
     assert (quote["documents"], quote["occurrences"], quote["id"], quote["text"]) == (3, 3, "p1", QUOTE)
     (block,) = stats["blocks"]
     assert (block["id"], block["paragraphs"], block["paragraph"], block["source_paragraph"]) == ("article", 4, 8, 4)
+    assert stats["removed_by_choice"]["all"] == stats["summary"]["duplicate_paragraphs"] == 9
+    assert stats["removed_by_choice"]["across"] + stats["removed_by_choice"]["within"] == 9
     text = run("stats", posts).stdout
-    assert "Paragraphs found in >= 3 documents" in text and BOILERPLATE[:40] in text
+    assert "Paragraphs found in >= 3 documents (boilerplate): 2" in text and BOILERPLATE[:40] in text
     assert "Blocks repeated inside one document: 1" in text
+    assert "2 repeated blocks (1 inside one document)" in text
+    assert "--scope all 9, across (repeats of another document) 5, within (repeats inside one document) 4" in text
+    one = run("stats", posts, "--top", "1").stdout
+    assert "(boilerplate): 2 (the 1 in most documents below)" in one
 
 
 class _Collect(HTMLParser):
@@ -329,6 +341,9 @@ def test_report_is_one_self_contained_page_with_clusters_diffs_boilerplate_and_s
     assert parser.open == [] and "svg" in parser.tags and "polyline" in parser.tags
     assert "<del>town</del>" in page and "<ins>city</ins>" in page  # the one word that differs
     assert "18 bands × 7 rows" in page and "threshold 0.8</text>" in page and "P = 0.986" in page
+    assert "ngram=2, min_tokens=5, scope=all, keep_shorter_than=0, numbers_must_match=False, num_perm=128, " \
+           "bands=18, rows=7" in page
+    assert "scope all 5; across 5; within 0" in page
     assert "src=" not in page and "href=" not in page and "<script" not in page
 
 
@@ -381,8 +396,11 @@ def test_cleaning_20newsgroups_removes_exactly_what_find_reports_and_a_second_cl
     assert removed == reported and len(removed) > 90_000
     run("clean", corpus, "-o", tmp_path / "clean.jsonl.gz", "-q")
     originals = {r["id"]: r["text"] for r in read_jsonl(corpus)}
+    removed_from = {}
+    for i, s, e in removed:
+        removed_from.setdefault(i, []).append((s, e))
     for record in read_jsonl(tmp_path / "clean.jsonl.gz")[:2000]:
-        spans = sorted((s, e) for i, s, e in removed if i == record["id"])
+        spans = sorted(removed_from.get(record["id"], []))
         text = originals[record["id"]]
         assert all(text[s:e] not in record["text"] or text.count(text[s:e]) > 1 for s, e in spans)
     again = run("clean", tmp_path / "clean.jsonl.gz", "-o", tmp_path / "again.jsonl.gz")
@@ -445,3 +463,88 @@ def test_progress_bars_show_documents_per_second_on_a_terminal_and_quiet_silence
         os.close(terminal)
         assert (b"docs/s" in shown) == (not quiet), shown[-300:]
         assert "Paragraphs found in >= 3 documents" in result.stdout  # the statistics are the result, never silenced
+
+
+@pytest.mark.parametrize("suffix, delimiter", [(".csv", ","), (".tsv", "\t")])
+def test_csv_and_tsv_keep_their_header_and_unchanged_rows_byte_for_byte(tmp_path, suffix, delimiter):
+    import csv
+
+    path = tmp_path / f"posts{suffix}"
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        rows = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        rows.writerow(["id", "text", "group"])
+        rows.writerows([p["id"], p["text"], p["group"]] for p in POSTS)
+    raw_rows = path.read_bytes().split(b"\r\n")
+    result = run("clean", path, "-o", tmp_path / f"out{suffix}")
+    out = (tmp_path / f"out{suffix}").read_bytes()
+    with open(tmp_path / f"out{suffix}", encoding="utf-8", newline="") as cleaned:
+        table = list(csv.reader(cleaned, delimiter=delimiter))
+    assert table[0] == ["id", "text", "group"] and [row[0] for row in table[1:]] == [p["id"] for p in POSTS]
+    assert [row[1] for row in table[1:]] == expected_clean(POSTS)
+    assert out.startswith(raw_rows[0] + b"\r\n" + raw_rows[1]) and raw_rows[-2] not in out  # p1 as it was read
+    assert "5 records from 1 file" in result.stdout
+    run("clean", path, "-o", tmp_path / f"annotated{suffix}", "--annotate")
+    with open(tmp_path / f"annotated{suffix}", encoding="utf-8", newline="") as annotated:
+        table = list(csv.reader(annotated, delimiter=delimiter))
+    assert table[0][-1] == "dedup_removed" and [row[1] for row in table[1:]] == [p["text"] for p in POSTS]
+    assert {row[0]: [tuple(s) for s in json.loads(row[-1])] for row in table[1:] if row[-1] != "[]"} == \
+        dedup.find_duplicates([(p["id"], p["text"]) for p in POSTS]).duplicate_spans
+
+
+def test_a_csv_row_with_too_few_columns_is_a_bad_record(tmp_path):
+    (tmp_path / "posts.csv").write_text("id,text\na,Some text here.\nb\n", encoding="utf-8")
+    result = run("stats", tmp_path / "posts.csv", check_code=1)
+    assert f"{tmp_path / 'posts.csv'}:3: 1 columns; the header has 2" in result.stderr
+    assert "1 wrong number of columns" in run("stats", tmp_path / "posts.csv", "--on-error", "skip").stdout
+
+
+def test_standard_input_and_output(tmp_path):
+    posts = write_jsonl(tmp_path / "posts.jsonl", POSTS)
+    run("clean", posts, "-o", tmp_path / "file.jsonl", "-q")
+    for data in (posts.read_bytes(), gzip.compress(posts.read_bytes())):
+        result = run("clean", "-", "--format", "jsonl", "-o", "-", input=data.decode("latin-1"),
+                     encoding="latin-1")
+        assert result.stdout.encode("latin-1") == (tmp_path / "file.jsonl").read_bytes()
+        assert "5 records from 1 file" in result.stderr  # the summary stays off the output
+    result = run("find", "-", "--format", "jsonl", "-o", "-", "-q", input=posts.read_text(encoding="utf-8"))
+    assert [m["file"] for c in map(json.loads, result.stdout.splitlines()) for m in c["members"]][0] == "<stdin>"
+    assert "needs --format" in run("stats", "-", input="", check_code=2).stderr
+    assert "directory" in run("clean", posts, posts, "-o", "-", check_code=2).stderr
+
+
+def test_a_file_whose_name_tells_no_format_is_an_error_listing_the_formats(tmp_path):
+    (tmp_path / "notes.dat").write_text(POSTS[0]["text"], encoding="utf-8")
+    result = run("stats", tmp_path / "notes.dat", check_code=2)
+    assert "cannot tell the format" in result.stderr and ".jsonl" in result.stderr and "--format" in result.stderr
+    assert "1 unknown format" in run("stats", tmp_path / "notes.dat", "--on-error", "skip").stdout
+    assert "1 record from 1 file" in run("stats", tmp_path / "notes.dat", "--format", "text").stdout
+
+
+def test_scope_and_keep_shorter_than_change_what_clean_removes(tmp_path):
+    article = dict(example_documents())["article.txt"]
+    posts = write_jsonl(tmp_path / "posts.jsonl", [*POSTS, {"id": "article", "text": article}])
+    cleaned = {}
+    for option, value, name in (("--scope", "across", "scope"), ("--scope", "within", "scope"),
+                                ("--keep-shorter-than", "20", "keep_shorter_than")):
+        run("clean", posts, "-o", tmp_path / "out.jsonl", option, value)
+        texts = [r["text"] for r in read_jsonl(tmp_path / "out.jsonl")]
+        assert texts == expected_clean([*POSTS, {"id": "article", "text": article}],
+                                       **{name: int(value) if value.isdigit() else value})
+        cleaned[value] = texts
+    assert cleaned["across"][5].count("Councillor Amira Osei") == 2  # the article's own repeat stays
+    assert cleaned["within"][5].count("Councillor Amira Osei") == 1 and BOILERPLATE in cleaned["within"][4]
+    assert BOILERPLATE in cleaned["20"][4]  # 18 tokens: protected everywhere
+
+
+def test_find_marks_near_duplicates_whose_numbers_differ_and_the_flag_keeps_them(tmp_path):
+    filing = ("Acme Widgets Inc said its first quarter net income was 1.25 dlrs a share, against 1.14 dlrs a year "
+              "earlier, on sales of 45.6 mln dlrs.")
+    posts = write_jsonl(tmp_path / "filings.jsonl", [{"id": "a", "text": filing},
+                                                     {"id": "b", "text": filing.replace("1.25", "1.31")}])
+    run("find", posts, "-o", tmp_path / "clusters.jsonl", "-q")
+    (cluster,) = read_jsonl(tmp_path / "clusters.jsonl")
+    assert [m["numbers_differ"] for m in cluster["members"]] == [False, True]
+    run("find", posts, "-o", tmp_path / "strict.jsonl", "-q", "--numbers-must-match")
+    assert read_jsonl(tmp_path / "strict.jsonl") == []
+    run("report", posts, "-o", tmp_path / "report.html", "-q")
+    assert "numbers differ</span>" in (tmp_path / "report.html").read_text(encoding="utf-8")

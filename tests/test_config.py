@@ -26,6 +26,8 @@ from dedup import DedupConfig, find_duplicates
         ({"seed": -1}, "seed must be an integer in [0, 2**32)"),
         ({"unicode_form": "nfkc"}, "unicode_form must be one of"),
         ({"casefold": "yes"}, "casefold must be True or False"),
+        ({"scope": "everything"}, "scope must be one of ('all', 'across', 'within')"),
+        ({"keep_shorter_than": -1}, "keep_shorter_than must be an integer >= 0"),
     ],
 )
 def test_invalid_options_raise_value_error_saying_what_was_expected(options, message):
@@ -33,6 +35,14 @@ def test_invalid_options_raise_value_error_saying_what_was_expected(options, mes
         DedupConfig(**options)
     with pytest.raises(ValueError):
         find_duplicates(["some text"], **options)
+
+
+def test_a_bad_value_names_the_options_at_fault_for_callers_to_put_in_their_own_terms():
+    from dedup.config import OptionError
+
+    with pytest.raises(OptionError) as caught:
+        DedupConfig(rows=4)
+    assert caught.value.names == ("bands", "rows") and caught.value.value == (None, 4)
 
 
 def test_unknown_option_lists_the_valid_ones():

@@ -471,3 +471,26 @@ def test_cleaning_20newsgroups_once_leaves_nothing_to_find():
     assert report.summary.duplicate_paragraphs > 50_000
     again = find_duplicates(report.cleaned_texts())
     assert again.summary.duplicate_paragraphs == 0
+
+
+FILING = ("Acme Widgets Inc said its first quarter net income was 1.25 dlrs a share, against 1.14 dlrs a year "
+          "earlier, on sales of 45.6 mln dlrs.")
+
+
+def test_paragraphs_whose_numbers_differ_are_marked_and_kept_apart_when_asked():
+    other = FILING.replace("1.25", "1.31")
+    default = find_duplicates([FILING, other, FILING.replace("Acme", "ACME")])
+    assert default.representative.tolist() == [0, 0, 0]
+    assert default.numbers_differ.tolist() == [False, True, False]
+    assert [m.numbers_differ for m in default.clusters[0].members] == [False, True, False]
+    strict = find_duplicates([FILING, other, FILING.replace("Acme", "ACME")], numbers_must_match=True)
+    assert strict.representative.tolist() == [0, 1, 0]  # the same numbers still match
+    assert deduplicate([FILING, other], numbers_must_match=True) == [FILING, other]
+
+
+def test_numbers_and_abbreviations_are_one_token_each():
+    # With their marks folded to spaces, "1.25" and "1,25" were both "1 25", and "U.S." was "u s".
+    for a, b in (("Net income was 1.25 mln dlrs", "Net income was 1,25 mln dlrs"),
+                 ("Talks with the U.S. resume on Monday", "Talks with the U S resume on Monday")):
+        assert find_duplicates([a, b], min_tokens=0).summary.duplicate_paragraphs == 0
+        assert find_duplicates([a, a.lower() + "!"], min_tokens=0).summary.exact_duplicates == 1

@@ -1,0 +1,79 @@
+"""``dedup clean`` against ``dedup find`` on the same corpus, and how often cleaning sets kept paragraphs apart.
+
+Each run is the command in a fresh process (``python -m dedup``), output to a
+temporary directory; runs alternate between the two commands, and the median
+of ``--repeats`` runs of each is reported with their ratio. ``clean`` reads the
+corpus a third time to write it, and cuts the texts that lost a paragraph
+again to check them (:mod:`dedup.clean`); ``find`` writes the clusters.
+
+Then, in this process, the corpus is cleaned by the library and each cleaned
+text compared with the same text with only deletions (no blank line set
+between kept paragraphs): the share of cleaned texts where a block would
+have been cut otherwise, and set apart.
+
+Run: python -m benchmarks.clean_speed [--corpus 20newsgroups.jsonl.gz] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.corpora import SHARED_DATA, records
+from dedup import find_duplicates
+from dedup.clean import _cleaned
+
+
+def command_seconds(command: str, corpus: Path, folder: Path) -> float:
+    output = folder / f"{command}{''.join(corpus.suffixes)}"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dedup", command, str(corpus), "-o", str(output), "-q"], check=True)
+    return time.perf_counter() - start
+
+
+def set_apart(texts: list[str]) -> tuple[int, int]:
+    """Texts that lost a paragraph, and those of them where a block was set apart by a blank line."""
+    report = find_duplicates(texts)
+    cleaned = report.cleaned_texts()
+    bounds = np.searchsorted(report.paragraphs.doc, np.arange(len(texts) + 1))
+    spans = np.stack([report.paragraphs.start, report.paragraphs.end], axis=1)
+    changed = apart = 0
+    for position, text in enumerate(texts):
+        a, b = bounds[position], bounds[position + 1]
+        drop = report.is_duplicate[a:b]
+        if drop.any():
+            changed += 1
+            apart += cleaned[position] != _cleaned(text, spans[a:b].tolist(), drop.tolist()).text
+    return changed, apart
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", action="append", help="file in ../shared/data (default: 20 Newsgroups and "
+                                                          "gutenberg_a)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print("| corpus | find s (median) | clean s (median) | clean / find | texts cleaned | set apart |")
+    print("|---|---|---|---|---|---|")
+    for name in args.corpus or ["20newsgroups.jsonl.gz", "gutenberg_a.jsonl.gz"]:
+        corpus = SHARED_DATA / name
+        seconds: dict[str, list[float]] = {"find": [], "clean": []}
+        with tempfile.TemporaryDirectory() as folder:
+            for _ in range(args.repeats):
+                for command in seconds:
+                    seconds[command].append(command_seconds(command, corpus, Path(folder)))
+        find, clean = (statistics.median(seconds[c]) for c in ("find", "clean"))
+        changed, apart = set_apart([record["text"] for record in records(name)])
+        print(f"| {name} | {find:.1f} | {clean:.1f} | {clean / find:.2f}x | {changed:,} | {apart:,} "
+              f"({apart / max(changed, 1):.2%}) |")
+
+
+if __name__ == "__main__":
+    main()
