@@ -8,8 +8,9 @@ again to check them (:mod:`dedup.clean`); ``find`` writes the clusters.
 
 Then, in this process, the corpus is cleaned by the library and each cleaned
 text compared with the same text with only deletions (no blank line set
-between kept paragraphs): the share of cleaned texts where a block would
-have been cut otherwise, and set apart.
+between kept paragraphs): how many cleaned texts had a block that would
+have been cut otherwise, and how many blank lines were set between kept
+paragraphs, against the paragraphs removed.
 
 Run: python -m benchmarks.clean_speed [--corpus 20newsgroups.jsonl.gz] [--repeats 3]
 """
@@ -29,6 +30,7 @@ import numpy as np
 from benchmarks.corpora import SHARED_DATA, records
 from dedup import find_duplicates
 from dedup.clean import _cleaned
+from dedup.segment import LINE_BREAK
 
 
 def command_seconds(command: str, corpus: Path, folder: Path) -> float:
@@ -38,20 +40,23 @@ def command_seconds(command: str, corpus: Path, folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def set_apart(texts: list[str]) -> tuple[int, int]:
-    """Texts that lost a paragraph, and those of them where a block was set apart by a blank line."""
+def set_apart(texts: list[str]) -> tuple[int, int, int, int]:
+    """Texts that lost a paragraph, those of them where a block was set apart,
+    paragraphs removed, and blank lines set between kept paragraphs."""
     report = find_duplicates(texts)
     cleaned = report.cleaned_texts()
     bounds = np.searchsorted(report.paragraphs.doc, np.arange(len(texts) + 1))
     spans = np.stack([report.paragraphs.start, report.paragraphs.end], axis=1)
-    changed = apart = 0
+    changed = apart = blank_lines = 0
     for position, text in enumerate(texts):
         a, b = bounds[position], bounds[position + 1]
         drop = report.is_duplicate[a:b]
         if drop.any():
             changed += 1
-            apart += cleaned[position] != _cleaned(text, spans[a:b].tolist(), drop.tolist()).text
-    return changed, apart
+            deleted = _cleaned(text, spans[a:b].tolist(), drop.tolist()).text
+            apart += cleaned[position] != deleted
+            blank_lines += len(LINE_BREAK.findall(cleaned[position])) - len(LINE_BREAK.findall(deleted))
+    return changed, apart, int(report.is_duplicate.sum()), blank_lines
 
 
 def main() -> None:
@@ -60,8 +65,9 @@ def main() -> None:
                                                           "gutenberg_a)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print("| corpus | find s (median) | clean s (median) | clean / find | texts cleaned | set apart |")
-    print("|---|---|---|---|---|---|")
+    print("| corpus | find s (median) | clean s (median) | clean / find | texts cleaned | with a block set apart "
+          "| paragraphs removed | blank lines set between kept ones |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in args.corpus or ["20newsgroups.jsonl.gz", "gutenberg_a.jsonl.gz"]:
         corpus = SHARED_DATA / name
         seconds: dict[str, list[float]] = {"find": [], "clean": []}
@@ -70,9 +76,9 @@ def main() -> None:
                 for command in seconds:
                     seconds[command].append(command_seconds(command, corpus, Path(folder)))
         find, clean = (statistics.median(seconds[c]) for c in ("find", "clean"))
-        changed, apart = set_apart([record["text"] for record in records(name)])
+        changed, apart, removed, blank_lines = set_apart([record["text"] for record in records(name)])
         print(f"| {name} | {find:.1f} | {clean:.1f} | {clean / find:.2f}x | {changed:,} | {apart:,} "
-              f"({apart / max(changed, 1):.2%}) |")
+              f"({apart / max(changed, 1):.2%}) | {removed:,} | {blank_lines:,} |")
 
 
 if __name__ == "__main__":

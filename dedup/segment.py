@@ -94,7 +94,7 @@ import numpy as np
 from .arrays import code_points, found_in, range_positions, run_starts
 
 __all__ = ["IS_SPACE", "SEGMENT_CHARS", "Paragraphs", "block_pieces", "paragraph_spans", "paragraph_texts",
-           "segment", "separator_breaks"]
+           "segment", "separator_breaks", "separator_breaks_of"]
 
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -311,6 +311,20 @@ def _block_spans(text: str, block: list[tuple[int, int]], mode: str) -> list[tup
 def separator_breaks(separator: str) -> int:
     """How strongly a separator divides: its line breaks, U+2029 counting as two."""
     return sum(2 if brk == "\u2029" else 1 for brk in LINE_BREAK.findall(separator))
+
+
+def separator_breaks_of(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`separator_breaks` of each ``text[starts[k]:ends[k]]`` at once, by
+    one pass over ``text``'s code points; no range may split a ``"\\r\\n"``.
+
+    >>> separator_breaks_of("a\\r\\n\\r\\nb\\u2029c", np.array([1, 6]), np.array([5, 7])).tolist()
+    [2, 2]
+    """
+    classes = _classes(code_points(text))
+    weight = (classes & _BREAK != 0).astype(np.int64) + (classes & _PARAGRAPH_SEPARATOR != 0)
+    weight[1:] -= (classes[1:] & _LF != 0) & (classes[:-1] & _CR != 0)  # the "\\n" of a "\\r\\n"
+    before = np.concatenate([[0], np.cumsum(weight)])
+    return before[ends] - before[starts]
 
 
 def _whole(text: str) -> list[tuple[int, int]]:
