@@ -136,6 +136,10 @@ def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     at = np.flatnonzero(kinds[units] & JOINER)
     if not len(at):
         return at
+    # Most marks stand after a letter and before a space: those go first, with
+    # no thought of which text they are in.
+    before, after = kinds[units[np.maximum(at - 1, 0)]], kinds[units[np.minimum(at + 1, len(units) - 1)]]
+    at = at[(before & after & DIGIT != 0) | ((units[at] == ord(".")) & (before & after & LETTER != 0))]
     text = np.searchsorted(offsets, at, side="right") - 1
     low, high = offsets[text], offsets[text + 1]
 
@@ -158,11 +162,13 @@ def number_keys(normalized: NormalizedTexts) -> np.ndarray:
     >>> len(set(keys.tolist()))
     3
     """
-    keys = []
-    for text in normalized.strings():
-        numbers = [word for word in text.split() if any(map(str.isdecimal, word))]
-        keys.append(xxhash.xxh3_64_intdigest("\x00".join(numbers).encode("utf-8", "surrogatepass")) if numbers else 0)
-    return np.array(keys, dtype=np.uint64)
+    keys = np.zeros(len(normalized), dtype=np.uint64)
+    digits = mark_kinds(normalized.units.dtype == np.uint8)[normalized.units] & DIGIT != 0
+    with_digits = np.flatnonzero(np.diff(np.concatenate([[0], np.cumsum(digits)])[normalized.offsets]))
+    for row, text in zip(with_digits.tolist(), normalized.take(with_digits).strings()):
+        numbers = "\x00".join(word for word in text.split() if any(map(str.isdecimal, word)))
+        keys[row] = xxhash.xxh3_64_intdigest(numbers.encode("utf-8", "surrogatepass"))
+    return keys
 
 
 @cache

@@ -658,8 +658,8 @@ def _column_gaps(space: tuple[np.ndarray, np.ndarray], points: np.ndarray, first
     starts, ends = space
     if not len(first):
         return np.zeros(0, dtype=np.int64)
-    # A run of one or two: its first or last character may be a tab.
-    wide = (ends - starts >= 3) | (points[starts] == 9) | (points[np.maximum(ends - 1, 0)] == 9)
+    wide = ends - starts >= 3
+    wide[np.searchsorted(starts, np.flatnonzero(points == 9), side="right") - 1] = True  # or holding a tab
     starts, ends = starts[wide], ends[wide]
     line = np.searchsorted(first, starts, side="right") - 1
     inside = (line >= 0) & (ends <= last[np.maximum(line, 0)])
