@@ -7,7 +7,8 @@ on ties, and then the indentation of the later paragraph's own first line.
 Keeping the strongest keeps the blank line that divided two blocks. Text
 before the first paragraph (but for that paragraph's indentation) and after
 the last is kept. Every character of the result is a character of the
-input, in the input's order: cleaning only deletes.
+input, in the input's order (but for the blank lines below, set only
+between two kept paragraphs): cleaning deletes.
 
 The result is cut into exactly the kept paragraphs again, so cleaning is
 idempotent and a second search finds nothing new. In modes ``"auto"`` and

@@ -103,6 +103,7 @@ _BLANK_LINE = re.compile(r"[\s>]*")
 IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
 _CLOSERS = "\"'”’»)]*_"
 _SENTENCE_FINAL = set(".!?:;…。！？")
+_MODES = ("auto", "blank-lines", "lines", "wrapped", "none")
 _BULLETS = "-*•+–—·"
 _QUOTE_MARKERS = ">|"
 # Blocks narrower than this (columns of words) or wider (a page scraped one
@@ -345,7 +346,16 @@ def _spans(text: str, mode: str) -> list[tuple[int, int]]:
 
 
 def paragraph_spans(text: str, mode: str = "auto") -> np.ndarray:
-    """``(k, 2)`` int64 array of the ``[start, end)`` spans of a text's paragraphs."""
+    """``(k, 2)`` int64 array of the ``[start, end)`` spans of a text's
+    paragraphs, cut as ``segmentation=mode`` cuts them (see the module
+    docstring): to see how a text is cut before cleaning it.
+
+    >>> text = "Shr 1.25 dlrs vs 1.14 dlrs\\nNet 3,456,000 vs 2,987,000\\n\\nThe company said the\\nresults were good."
+    >>> [text[s:e] for s, e in paragraph_spans(text)]
+    ['Shr 1.25 dlrs vs 1.14 dlrs', 'Net 3,456,000 vs 2,987,000', 'The company said the\\nresults were good.']
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}; got {mode!r}")
     return np.array(_spans(text, mode), dtype=np.int64).reshape(-1, 2)
 
 

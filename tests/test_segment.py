@@ -263,3 +263,11 @@ def test_batch_table_agrees_with_each_text_alone_on_books_and_posts(mode):
         alone = [paragraph_spans(text, mode) for text in batch]
         assert np.array_equal(np.stack([table.start, table.end], axis=1), np.concatenate(alone))
         assert np.array_equal(table.doc, np.repeat(np.arange(len(batch)), list(map(len, alone))))
+
+
+def test_the_public_cut_names_the_modes_it_knows():
+    import dedup
+
+    assert dedup.paragraph_spans("One.\nTwo.").tolist() == [[0, 4], [5, 9]]
+    with pytest.raises(ValueError, match=r"mode must be one of \('auto', 'blank-lines', 'lines', 'wrapped', 'none'\)"):
+        dedup.paragraph_spans("One.", "paragraphs")
