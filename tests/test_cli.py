@@ -290,6 +290,11 @@ def test_options_come_from_a_toml_config_and_the_command_line_overrides_them(tmp
     (tmp_path / "bad.toml").write_text('treshold = 0.9\n', encoding="utf-8")
     result = run("stats", posts, "--config", tmp_path / "bad.toml", check_code=2)
     assert "unknown option(s) ['treshold']" in result.stderr and "bad.toml" in result.stderr
+    (tmp_path / "choices.toml").write_text('scope = "within"\nkeep-shorter-than = 3\nnumbers-must-match = true\n',
+                                           encoding="utf-8")
+    settings = run("report", posts, "-o", tmp_path / "r.html", "--config", tmp_path / "choices.toml", "-q")
+    assert settings.returncode == 0 and "scope=within, keep_shorter_than=3, numbers_must_match=True" in (
+        tmp_path / "r.html").read_text(encoding="utf-8")
     (tmp_path / "jobs.toml").write_text('jobs = 0\n', encoding="utf-8")
     result = run("stats", posts, "--config", tmp_path / "jobs.toml", check_code=2)
     assert f"jobs in {tmp_path / 'jobs.toml'} must be an integer >= 1; got 0" in result.stderr
