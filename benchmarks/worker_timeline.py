@@ -41,7 +41,7 @@ from dedup import find_duplicates, paragraph_signatures
 # page faults so far (minor: a page first written, or copied), event.
 _log = {"path": None}
 _plain_batch = dedup.batch._inherited_batch
-_plain_initializer = dedup.batch._ignore_interrupts
+_plain_initializer = dedup.batch._start_worker
 
 
 def _event(name: str) -> None:
@@ -58,9 +58,9 @@ def _timed_batch(function: Callable, start: int, stop: int, config) -> object:
         _event("batch end")
 
 
-def _timed_initializer() -> None:
+def _timed_initializer(parent: int) -> None:
     _event("worker start")
-    _plain_initializer()
+    _plain_initializer(parent)
 
 
 Batch = tuple[float, float, int]  # start and end in seconds, page faults
@@ -71,7 +71,7 @@ def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, list[
     path.write_text("")
     _log["path"] = str(path)
     with mock.patch.object(dedup.batch, "_inherited_batch", _timed_batch), \
-            mock.patch.object(dedup.batch, "_ignore_interrupts", _timed_initializer):
+            mock.patch.object(dedup.batch, "_start_worker", _timed_initializer):
         begin = time.perf_counter()
         run()
         end = time.perf_counter()

@@ -282,11 +282,37 @@ def _warm_up(function: Callable, config: DedupConfig) -> None:
     function(["warm up", "warm up, à côté"], config)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches every process of a terminal's process group. A worker
-    # interrupted while sending a result leaves half a message in the pipe and
-    # the pool waiting for the rest forever; the parent alone stops the pool.
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _start_worker(parent: int | None) -> None:
+    """Make a new worker process die with its parent, whatever ends the parent.
+
+    Ctrl-C reaches every process of a terminal's process group. A worker
+    interrupted while sending a result leaves half a message in the pipe and
+    the pool waiting for the rest forever, so the parent alone stops the pool.
+    A parent killed outright (``kill -9``, the OOM killer) cannot stop it: on
+    Linux the kernel sends the worker SIGKILL then (``PR_SET_PDEATHSIG``).
+    ``parent`` is the process that starts the worker (``None`` for a fork
+    server, which ends when the caller does).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited through fork
+    _die_with_parent()
+    if parent is not None and os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: workers then outlive only a killed parent
+        pass
 
 
 def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list[str]], config: DedupConfig,
@@ -300,7 +326,9 @@ def _in_workers(function: Callable, texts: Iterable[str], batches: Iterator[list
     # not copy every page of the parent's heap just by collecting garbage.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts) as pool:
+        parent = None if context.get_start_method() == "forkserver" else os.getpid()
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(parent,)) as pool:
             def submit(position: int, batch: list[str]) -> Future:
                 if inherit:
                     return pool.submit(_inherited_batch, function, position, position + len(batch), config)

@@ -2,8 +2,10 @@
 
 Every subcommand reads its inputs as one corpus (see :mod:`dedup.corpus`),
 streaming: the text is read twice (once more to write or to quote passages)
-and never held whole, so memory is bounded by the per-paragraph index. Outputs
-appear whole or not at all (:mod:`dedup.output`).
+and never held whole, so memory is bounded by the per-paragraph index. A pipe
+(``-``, ``/dev/stdin``, ``<(...)``, a FIFO) is copied once to a temporary file
+and read from there. Outputs are checked before the search starts and appear
+whole or not at all (:mod:`dedup.output`).
 
 Exit codes: 0 success, 1 bad input, 2 usage error (130 when interrupted).
 """
@@ -12,13 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +33,7 @@ from . import __version__
 from .batch import BATCH_CHARS
 from .config import KERNELS, SCOPES, SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig, OptionError
 from .corpus import DELIMITERS, FORMATS, Corpus, InputError, Record, Source, delimited_header, format_of, open_corpus
-from .output import STANDARD, AtomicOutputs, RecordWriter, json_line, open_output, record_writer
+from .output import STANDARD, AtomicOutputs, RecordWriter, check_output, json_line, open_output, record_writer
 from .pipeline import find_duplicates_streaming
 from .report import Member, RepeatedBlock, Report
 from .segment import paragraph_texts
@@ -50,6 +55,10 @@ _SEGMENTATION_HELP = {
     "none": "each text is one paragraph already",
 }
 
+
+# A file name that tells each format (a spooled pipe is named by its format).
+_FORMAT_SUFFIXES = {"text": ".txt", "jsonl": ".jsonl", "json": ".json", "csv": ".csv", "tsv": ".tsv",
+                    "parquet": ".parquet"}
 
 # Records cleaned and checked together at most (a batch is also bounded in characters).
 _BATCH_RECORDS = 4096
@@ -277,6 +286,7 @@ class Search:
     report: Report
     documents: Documents
     skipped: list[InputError]
+    targets: list[Path]
 
     def member(self, member: Member, exact: bool) -> dict[str, Any]:
         position = member.document
@@ -296,9 +306,18 @@ class Search:
         return {int(row): text[:limit] for row, text in zip(rows.tolist(), texts)}
 
 
-def _search(args: argparse.Namespace) -> Search:
+def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = lambda corpus: []) -> Search:
+    """The corpus ``args`` name, searched; its ``outputs`` (paths, given the
+    corpus) are checked before the search starts."""
     config = _dedup_config(args)
-    inputs = [_spooled_stdin(args) if path == STANDARD else path for path in args.inputs]
+    if args.inputs.count(STANDARD) > 1:
+        raise UsageError("standard input (-) can be given once")
+    spooled, inputs = {}, []  # spool file -> the pipe the user named
+    for given in args.inputs:
+        if _is_stream(given):
+            spool = _spooled(args, given, len(spooled))
+            spooled[spool], given = given, spool
+        inputs.append(given)
     try:
         corpus = open_corpus(inputs, format=args.format, text_field=args.text_field, id_field=args.id_field,
                              on_error=args.on_error)
@@ -306,15 +325,17 @@ def _search(args: argparse.Namespace) -> Search:
         if isinstance(error, InputError):
             raise
         raise UsageError(str(error)) from error
-    if STANDARD in args.inputs:
-        corpus = replace(corpus, sources=tuple(
-            replace(source, name="stdin", shown="<stdin>") if source.path.parent == args.spool else source
-            for source in corpus.sources))
+    corpus = replace(corpus, sources=tuple(
+        replace(source, name="stdin" if spooled[source.path] == STANDARD else spooled[source.path].name,
+                shown="<stdin>" if spooled[source.path] == STANDARD else str(spooled[source.path]))
+        if source.path in spooled else source for source in corpus.sources))
     if any(source.format == "parquet" for source in corpus.sources):
         try:
             import pyarrow  # noqa: F401
         except ImportError as error:
             raise UsageError("reading Parquet needs pyarrow: pip install 'paradedup[parquet]'") from error
+    targets = outputs(corpus)
+    _check_outputs(corpus, targets)
     documents, skipped, passes = Documents(), [], []
 
     def open_texts() -> Iterator[str]:
@@ -325,23 +346,40 @@ def _search(args: argparse.Namespace) -> Search:
         return _progress(args, (r.text for r in corpus.records()), "verifying", len(documents))
 
     report = find_duplicates_streaming(open_texts, config=config)
-    return Search(args, corpus, report, documents, skipped)
+    return Search(args, corpus, report, documents, skipped, targets)
 
 
-def _spooled_stdin(args: argparse.Namespace) -> Path:
-    """Standard input, copied to a file of the run's own (the corpus is read more
-    than once; a pipe can be read once); gzip and zstd are recognised by their
-    first bytes."""
-    if args.format == "auto":
-        raise UsageError(f"reading standard input (-) needs --format, one of {', '.join(FORMATS)}")
-    if args.inputs.count(STANDARD) > 1:
-        raise UsageError("standard input (-) can be given once")
-    head = sys.stdin.buffer.read(4)
-    suffix = ".gz" if head.startswith(b"\x1f\x8b") else ".zst" if head.startswith(b"\x28\xb5\x2f\xfd") else ""
-    path = args.spool / f"stdin{suffix}"
-    with open(path, "wb") as spool:
-        spool.write(head)
-        shutil.copyfileobj(sys.stdin.buffer, spool)
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` can be read only once: standard input, a pipe (``/dev/stdin``,
+    ``<(...)``, a FIFO), a socket or a device."""
+    if path == STANDARD:
+        return True
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # missing or unreadable: the corpus reports it
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _spooled(args: argparse.Namespace, given: Path, number: int) -> Path:
+    """A pipe (or standard input, ``-``) copied to a file of the run's own, read
+    once: the corpus is read more than once. gzip and zstd are recognised by
+    their first bytes; the format comes from the pipe's name or --format."""
+    shown = "standard input (-)" if given == STANDARD else f"{given} (a pipe, read once)"
+    kind = args.format if args.format != "auto" else format_of(given) if given != STANDARD else None
+    if kind is None:
+        raise UsageError(f"reading {shown} needs --format, one of {', '.join(FORMATS)}")
+    try:
+        stream = sys.stdin.buffer if given == STANDARD else open(given, "rb")
+    except OSError as error:
+        raise InputError(str(given), "unreadable file", f"cannot read: {error.strerror}") from error
+    with stream:
+        head = stream.read(4)
+        suffix = ".gz" if head.startswith(b"\x1f\x8b") else ".zst" if head.startswith(b"\x28\xb5\x2f\xfd") else ""
+        path = args.spool / f"{number}{_FORMAT_SUFFIXES[kind]}{suffix}"
+        with open(path, "wb") as spool:
+            spool.write(head)
+            shutil.copyfileobj(stream, spool)
     return path
 
 
@@ -383,20 +421,24 @@ def _say(args: argparse.Namespace, *lines: str) -> None:
         print("\n".join(lines), file=sys.stderr if getattr(args, "output", None) == STANDARD else sys.stdout)
 
 
-def _refuse_inputs(corpus: Corpus, outputs: Iterable[Path]) -> None:
-    inputs = {source.path.resolve() for source in corpus.sources}
+def _check_outputs(corpus: Corpus, outputs: Iterable[Path]) -> None:
+    """Refuse, before any work, outputs that could not be written or would overwrite an input."""
+    inputs = {os.path.realpath(source.path) for source in corpus.sources}
     for output in outputs:
-        if output.resolve() in inputs:
+        if output != STANDARD and os.path.realpath(output) in inputs:
             raise UsageError(f"refusing to overwrite input file {output}")
+        try:
+            check_output(output)
+        except ValueError as error:
+            raise UsageError(str(error)) from error
 
 
 # ----------------------------------------------------------------------------- find
 
 
 def _find(args: argparse.Namespace) -> int:
-    search = _search(args)
+    search = _search(args, lambda corpus: [args.output])
     report, documents, p = search.report, search.documents, search.report.paragraphs
-    _refuse_inputs(search.corpus, [args.output])
     files = [source.where for source in search.corpus.sources]
     # Columns as Python lists once, rather than an object per member: clusters can hold millions.
     columns = zip(p.doc.tolist(), p.index.tolist(), p.start.tolist(), p.end.tolist(), report.jaccard.tolist(),
@@ -429,7 +471,7 @@ def _clean_targets(args: argparse.Namespace, corpus: Corpus) -> list[Path]:
     if single:
         targets = [args.output] * len(corpus.sources)
         source = corpus.sources[0] if corpus.sources else None
-        if (source and source.format not in ("text", None) and args.output != STANDARD
+        if (source and source.format not in ("text", None) and not _is_stream(args.output)
                 and format_of(args.output) != source.format):
             raise UsageError(f"output {args.output} must be {source.format}, like its input {source.where}")
     else:
@@ -443,7 +485,6 @@ def _clean_targets(args: argparse.Namespace, corpus: Corpus) -> list[Path]:
             raise UsageError(f"two inputs would be written to {clashes[0]}; give inputs with distinct names")
     if args.annotate and any(s.format == "text" for s in corpus.sources):
         raise UsageError("--annotate adds a field: it needs JSONL, JSON, CSV, TSV or Parquet input, not text files")
-    _refuse_inputs(corpus, targets)
     return targets
 
 
@@ -457,9 +498,8 @@ def _schema(source: Source) -> Any:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    search = _search(args)
-    corpus, report = search.corpus, search.report
-    targets = _clean_targets(args, corpus)
+    search = _search(args, partial(_clean_targets, args))
+    corpus, report, targets = search.corpus, search.report, search.targets
     status: Counter = Counter()
     with AtomicOutputs() as outputs:
         def open_writer(index: int) -> RecordWriter:
@@ -631,7 +671,7 @@ def _shown_clusters(report: Report, count: int) -> list[tuple[int, np.ndarray, n
 def _report(args: argparse.Namespace) -> int:
     from .html_report import render
 
-    search = _search(args)
+    search = _search(args, lambda corpus: [args.output])
     report = search.report
     shown = _shown_clusters(report, args.clusters)
     stats, passages = _statistics(search, args.min_documents, args.top,
@@ -642,9 +682,9 @@ def _report(args: argparse.Namespace) -> int:
                 for number, rows, everyone in shown]
     page = render(stats, clusters, report.config, report.lsh, [str(p) for p in args.inputs],
                   _summary_lines(search)[0])
-    _refuse_inputs(search.corpus, [args.output])
     with AtomicOutputs() as outputs:
-        outputs.temporary(args.output).write_text(page, encoding="utf-8")
+        # A lone surrogate becomes a character reference, which browsers show as U+FFFD.
+        outputs.temporary(args.output).write_text(page, encoding="utf-8", errors="xmlcharrefreplace")
     _say(args, *_summary_lines(search), f"wrote the report to {args.output}")
     return 0
 
@@ -662,10 +702,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     # SIGTERM unwinds like Ctrl-C, so that temporary outputs are removed.
     signal.signal(signal.SIGTERM, _interrupt)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            # A lone surrogate (JSON "\ud800") is printed as its escape, which is also valid JSON.
+            stream.reconfigure(errors="backslashreplace")
     try:
         from_config = _config_file_defaults(argv, parser)
         args = parser.parse_args(argv)
         args.argv, args.from_config = argv, from_config
+        if getattr(args, "output", None) == Path("/dev/stdout"):
+            args.output = STANDARD  # so that the summary goes to standard error
         with tempfile.TemporaryDirectory(prefix="dedup-") as spool:
             args.spool = Path(spool)
             return args.run(args)

@@ -46,6 +46,7 @@ from .normalize import (
     _DELETED,
     _EXPANDED,
     DIGIT,
+    ENDING,
     JOINER,
     LETTER,
     NormalizedTexts,
@@ -66,7 +67,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 # The one range of SCRIPTIO_CONTINUA above the Basic Multilingual Plane.
 (_HAN_EXTENSIONS,) = [(lo, hi) for lo, hi in SCRIPTIO_CONTINUA if lo > 0xFFFF]
 _NO_MAP = np.empty(0, dtype=np.uint8)
-_LETTER, _DIGIT, _JOINER = np.uint8(LETTER), np.uint8(DIGIT), np.uint8(JOINER)
+_LETTER, _DIGIT, _JOINER, _ENDING = np.uint8(LETTER), np.uint8(DIGIT), np.uint8(JOINER), np.uint8(ENDING)
 _NO_EXPANSIONS = np.full((1, 1), _DELETED, dtype=np.uint32)
 
 
@@ -93,6 +94,10 @@ def _fmix32(h):
 @numba.njit(inline="always")
 def _kept_mark(units, i, start, stop, marks):
     """:func:`dedup.normalize.kept_marks` at ``units[i]`` of text ``units[start:stop]``."""
+    if marks[units[i]] & _ENDING:
+        if i > start and marks[units[i - 1]] & (_LETTER | _DIGIT):
+            return True
+        return i - 1 > start and units[i - 1] == units[i] and marks[units[i - 2]] & (_LETTER | _DIGIT) != 0
     if not marks[units[i]] & _JOINER:
         return False
     if (i > start and i + 1 < stop and marks[units[i - 1]] & _DIGIT) and marks[units[i + 1]] & _DIGIT:

@@ -16,10 +16,12 @@ item or row number, from 1, when absent). The format comes from the file name
 none is an error (:func:`open_corpus`), never taken for plain text. A
 directory stands for the files under it, in sorted order, hidden ones left out.
 
-Bad input (unreadable file, invalid UTF-8, malformed JSON, a record without
-the text field or whose text is not a string) raises :class:`InputError`
-naming the file and line; with ``on_error="skip"`` the record is left out and
-the error handed to the caller to count instead.
+Bad input (unreadable file or directory, a damaged archive, invalid UTF-8,
+malformed JSON, a record without the text field or whose text is not a
+string) raises :class:`InputError` naming the file and line; with
+``on_error="skip"`` the record (or the rest of the file) is left out and the
+error handed to the caller to count instead. A compressed file read to its end
+was whole: one cut short is an error, never taken for the end.
 
 Example
 -------
@@ -42,8 +44,9 @@ import gzip
 import io
 import json
 import os
+import zlib
 from collections.abc import Hashable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -56,6 +59,11 @@ _SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".rst": "text
                    ".parquet": "parquet"}
 DELIMITERS = {"csv": ",", "tsv": "\t"}
 _COMPRESSIONS = (".gz", ".zst")
+_MAGIC = {".gz": b"\x1f\x8b", ".zst": b"\x28\xb5\x2f\xfd"}
+_ARCHIVES = {".gz": "gzip", ".zst": "zstd"}
+_CHUNK = 1 << 16
+# What reading a file can raise: zlib's error is gzip's corrupt data.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 _PARQUET_ROWS = 4096
 
 
@@ -63,7 +71,7 @@ class InputError(ValueError):
     """A file or record that cannot be read; the message names the file and line.
 
     ``kind`` says what went wrong, for counting: ``"unreadable file"``,
-    ``"unknown format"``, ``"invalid UTF-8"``, ``"malformed JSON"``, ``"not an
+    ``"unreadable directory"``, ``"unknown format"``, ``"invalid UTF-8"``, ``"malformed JSON"``, ``"not an
     object"``, ``"wrong number of columns"``, ``"missing text field"`` or
     ``"text not a string"``. ``records`` is how many
     records it stands for (a whole file, when a file cannot be read past its header).
@@ -81,13 +89,16 @@ class Source:
     ``shown``, what errors call it (the path, unless given: ``<stdin>``).
 
     ``name`` is the file name, or for a file found in a directory its path
-    relative to that directory. ``format`` is ``None`` when its name tells none.
+    relative to that directory. ``format`` is ``None`` when its name tells
+    none, or when it is a directory that could not be listed (``unreadable``
+    says why): reading either raises :class:`InputError`.
     """
 
     path: Path
     name: str
     format: str | None
     shown: str = ""
+    unreadable: str = ""
 
     @property
     def where(self) -> str:
@@ -98,9 +109,11 @@ class Source:
 class Record:
     """One document: ``text`` and ``id``, from line (item, row) ``line`` of ``sources[source]``.
 
-    ``fields`` holds the whole record (``None`` for text files), ``raw`` the
-    JSONL line or CSV row as read, so that an unchanged record is written back
-    byte for byte.
+    ``fields`` holds the whole record (``None`` for text files; for Parquet,
+    the text and id only), ``raw`` the JSONL line or CSV row as read, so that
+    an unchanged record is written back byte for byte, and ``arrow`` a Parquet
+    row's batch and place in it, so that its other columns are written back
+    as they were, of whatever type.
     """
 
     source: int
@@ -109,6 +122,7 @@ class Record:
     text: str
     fields: dict[str, Any] | None = None
     raw: bytes | None = None
+    arrow: tuple[Any, int] | None = None
 
 
 def compression(path: Path | str) -> str | None:
@@ -133,17 +147,73 @@ def unknown_format(path: Path | str) -> str:
             f".zst; or give the format (--format {'|'.join(FORMATS)})")
 
 
-def open_binary(path: Path, mode: Literal["rb", "wb"] = "rb") -> IO[bytes]:
-    """``path`` opened in binary, (de)compressed by its suffix."""
+def open_binary(path: Path) -> IO[bytes]:
+    """``path`` opened for reading in binary, decompressed by its suffix.
+
+    A compressed file must be a whole archive: one that is empty, that does not
+    start as its suffix says, is corrupt or ends early raises ``OSError`` or
+    ``EOFError`` when read (never a short read taken for the end).
+    """
     kind = compression(path)
+    stream = open(path, "rb")
+    if kind is None:
+        return stream
+    try:
+        head = stream.peek(len(_MAGIC[kind]))[: len(_MAGIC[kind])]
+        if head != _MAGIC[kind]:
+            what = "it is empty" if not head else f"it starts with {head!r}, not {_MAGIC[kind]!r}"
+            raise OSError(f"not a {_ARCHIVES[kind]} archive: {what}")
+    except BaseException:
+        stream.close()
+        raise
     if kind == ".gz":
-        return gzip.open(path, mode)
-    if kind == ".zst":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    return io.BufferedReader(_ZstdReader(stream), _CHUNK)
+
+
+class _ZstdReader(io.RawIOBase):
+    """The zstd frames of ``stream``, one after another, decompressed.
+
+    ``zstandard``'s own readers take a stream that ends inside a frame for its
+    end; this one raises ``EOFError`` then, as ``gzip`` does, and ``OSError``
+    for corrupt data.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
         import zstandard
 
-        # Buffered, so that it can be read line by line.
-        return io.BufferedReader(zstandard.open(path, "rb")) if mode == "rb" else zstandard.open(path, mode)
-    return open(path, mode)
+        self._stream, self._zstd = stream, zstandard
+        self._frame: Any = None
+        self._unused = b""
+        self._output, self._offset = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._offset == len(self._output):
+            chunk = self._unused or self._stream.read(_CHUNK)
+            self._unused = b""
+            if not chunk:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("compressed file ended before the end of its last zstd frame")
+                return 0
+            if self._frame is None or self._frame.eof:
+                self._frame = self._zstd.ZstdDecompressor().decompressobj()
+            try:
+                self._output, self._offset = self._frame.decompress(chunk), 0
+            except self._zstd.ZstdError as error:
+                raise OSError(f"corrupt zstd data: {error}") from error
+            if self._frame.eof:
+                self._unused = self._frame.unused_data
+        size = min(len(buffer), len(self._output) - self._offset)
+        buffer[:size] = self._output[self._offset: self._offset + size]
+        self._offset += size
+        return size
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -192,7 +262,7 @@ class Corpus:
         try:
             with open_binary(source.path) as stream:
                 return stream.read()
-        except (OSError, EOFError, ImportError) as error:
+        except (*_READ_ERRORS, ImportError) as error:
             raise InputError(source.where, "unreadable file", f"cannot read: {_reason(error)}") from error
 
     def _record(self, index: int, line: int, where: str, fields: Any, raw: bytes | None) -> Record | InputError:
@@ -227,7 +297,7 @@ class Corpus:
                 for number, line in enumerate(stream, 1):  # noqa: B007 (read after the loop)
                     if line.strip():
                         yield self._jsonl_record(index, source, number, line)
-            except (OSError, EOFError) as error:
+            except _READ_ERRORS as error:
                 raise InputError(f"{source.where}:{number + 1}", "unreadable file",
                                  f"cannot read further: {_reason(error)}") from error
 
@@ -237,16 +307,22 @@ class Corpus:
             decoded = line.decode("utf-8")
         except UnicodeDecodeError as error:
             return InputError(where, "invalid UTF-8", f"invalid UTF-8 (byte {error.start} of the line)")
+        if number == 1:
+            decoded = decoded.removeprefix("\ufeff")  # a byte order mark, as some editors write
         try:
             fields = json.loads(decoded)
         except json.JSONDecodeError as error:
             return InputError(where, "malformed JSON", f"malformed JSON: {error.msg} (column {error.colno})")
+        except RecursionError:
+            return InputError(where, "malformed JSON", "malformed JSON: nested too deeply to read")
         return self._record(index, number, where, fields, line)
 
     def _json(self, index: int, source: Source) -> Iterator[Record | InputError]:
         data = self._read(source)
         try:
-            items = json.loads(data.decode("utf-8"))
+            items = json.loads(data.decode("utf-8").removeprefix("\ufeff"))
+        except RecursionError as error:
+            raise InputError(source.where, "malformed JSON", "malformed JSON: nested too deeply to read") from error
         except UnicodeDecodeError as error:
             raise InputError(f"{source.where}:{_line_of(data, error.start)}", "invalid UTF-8",
                              f"invalid UTF-8 (byte {error.start})") from error
@@ -260,6 +336,8 @@ class Corpus:
             yield self._record(index, number, f"{source.where}: item {number}", fields, None)
 
     def _unknown(self, index: int, source: Source) -> Iterator[Record | InputError]:
+        if source.unreadable:
+            raise InputError(source.where, "unreadable directory", f"cannot list: {source.unreadable}")
         raise InputError(source.where, "unknown format", unknown_format(source.where))
         yield  # a generator, as the other readers
 
@@ -302,7 +380,7 @@ class Corpus:
                         continue
                     yield self._row(index, source, line, header, row, b"".join(raw))
                     raw.clear()
-            except (OSError, EOFError) as error:
+            except _READ_ERRORS as error:
                 raise InputError(f"{source.where}:{numbers[0] + 1}", "unreadable file",
                                  f"cannot read further: {_reason(error)}") from error
 
@@ -332,11 +410,46 @@ class Corpus:
                              f"no column {self.text_field!r}; its columns are "
                              f"{', '.join(map(repr, parquet.schema_arrow.names))}",
                              records=parquet.metadata.num_rows)
+        text_type = parquet.schema_arrow.field(self.text_field).type
+        if not _holds_strings(text_type):
+            raise InputError(source.where, "text not a string",
+                             f"column {self.text_field!r} holds {text_type}; expected strings",
+                             records=parquet.metadata.num_rows)
         number = 0
         for batch in parquet.iter_batches(batch_size=_PARQUET_ROWS):
-            for fields in batch.to_pylist():
+            texts = batch.column(self.text_field).to_pylist()
+            ids = (_plain_values(batch.column(self.id_field)) if self.id_field in batch.schema.names
+                   else [None] * len(texts))
+            for row, (text, doc_id) in enumerate(zip(texts, ids)):
                 number += 1
-                yield self._record(index, number, f"{source.where}: row {number}", fields, None)
+                fields = {self.text_field: text} if doc_id is None else {self.text_field: text, self.id_field: doc_id}
+                record = self._record(index, number, f"{source.where}: row {number}", fields, None)
+                yield record if isinstance(record, InputError) else replace(record, arrow=(batch, row))
+
+
+def _holds_strings(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or kind == pa.string_view()
+
+
+def _plain_values(column: Any) -> list:
+    """A Parquet column's values as JSON can hold them: numbers and strings as
+    they are, any other type (decimal, bytes, times, lists) as its text."""
+    import pyarrow as pa
+
+    kind = column.type
+    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+            or pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return column.to_pylist()
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return [None if v is None else v.decode("utf-8", "backslashreplace") for v in column.to_pylist()]
+    try:
+        return column.cast(pa.large_string()).to_pylist()
+    except pa.ArrowException:  # lists and structs have no cast to text
+        return [None if v is None else str(v) for v in column.to_pylist()]
 
 
 def delimited_header(source: Source) -> tuple[bytes, list[str]]:
@@ -365,16 +478,28 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _files(path: Path) -> Iterator[tuple[Path, str]]:
-    """The files a path names: itself, or those under it (sorted, hidden ones left out), with their names."""
+def _files(path: Path) -> Iterator[tuple[Path, str, OSError | None]]:
+    """The files a path names: itself, or those under it (sorted, hidden ones
+    left out), with their names; a directory that cannot be listed comes with
+    its error instead."""
     if not path.is_dir():
-        yield path, path.name
+        yield path, path.name, None
         return
-    for folder, dirs, files in os.walk(path):
+    unlisted: list[OSError] = []
+
+    def listing_errors() -> Iterator[tuple[Path, str, OSError]]:
+        while unlisted:
+            error = unlisted.pop(0)
+            folder = Path(error.filename)
+            yield folder, folder.relative_to(path).as_posix() if folder != path else folder.name, error
+
+    for folder, dirs, files in os.walk(path, onerror=unlisted.append):
+        yield from listing_errors()  # of the folders os.walk tried to list before this one
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(f for f in files if not f.startswith(".")):
             file = Path(folder) / name
-            yield file, file.relative_to(path).as_posix()
+            yield file, file.relative_to(path).as_posix(), None
+    yield from listing_errors()
 
 
 def open_corpus(inputs: Sequence[Path | str], *, format: str = "auto", text_field: str = "text",
@@ -392,9 +517,17 @@ def open_corpus(inputs: Sequence[Path | str], *, format: str = "auto", text_fiel
         raise ValueError(f"on_error must be 'stop' or 'skip'; got {on_error!r}")
     sources = []
     for given in map(Path, inputs):
-        if not given.exists() and on_error == "stop":
-            raise InputError(str(given), "unreadable file", "cannot read: No such file or directory")
-        for path, name in _files(given):
+        try:
+            given.stat()
+        except OSError as error:  # missing, a symbolic link loop, a folder we may not enter
+            if on_error == "stop":
+                raise InputError(str(given), "unreadable file", f"cannot read: {_reason(error)}") from error
+        for path, name, error in _files(given):
+            if error is not None:
+                if on_error == "stop":
+                    raise InputError(str(path), "unreadable directory", f"cannot list: {_reason(error)}")
+                sources.append(Source(path, name, None, unreadable=_reason(error)))
+                continue
             kind = format_of(path) if format == "auto" else format
             if kind is None and on_error == "stop":
                 raise ValueError(unknown_format(path))

@@ -11,8 +11,11 @@
 4. ``fold_punctuation`` (default on): punctuation and symbols (categories P*
    and S*) and control characters become spaces, so ``"well-known"`` and
    ``"well known"`` match and e-mail quote markers (``>``, ``|``, both maths
-   symbols to Unicode) vanish wherever they stand. Letters, marks and digits
-   are all that is left.
+   symbols to Unicode) vanish wherever they stand. What changes what a text
+   says to a reader stays: currency signs (Sc: ``$5`` is not ``€5``), other
+   symbols (So: emoji, ``©``, ``°``), ``+``, ``#`` and ``%`` at the end of a
+   word (``C++`` is not ``C#``) and the marks inside numbers and
+   abbreviations (:func:`kept_marks`).
 5. Runs of whitespace become one space; the ends are stripped.
 
 Example
@@ -40,7 +43,8 @@ from .hashing import fingerprints128
 from .segment import IS_SPACE
 
 __all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized",
-           "collapsed_spaces", "split_ascii", "kept_marks", "mark_kinds", "number_keys", "JOINERS"]
+           "collapsed_spaces", "split_ascii", "kept_marks", "mark_kinds", "number_keys", "JOINERS",
+           "WORD_ENDINGS"]
 
 _DELETED = np.uint32(0xFFFFFFFF)  # not a code point
 _EXPANDED = np.uint32(sys.maxunicode + 1)  # and up: a character that becomes several
@@ -95,8 +99,11 @@ class NormalizedTexts:
 
 # Marks kept between two digits; the full stop is also kept between single letters.
 JOINERS = ".,:/-"
+# Marks kept at the end of a word (C++, C#, 100%): there they change what it
+# says; alone they are e-mail quote markers (# >, +>) and rules (+-+-+).
+WORD_ENDINGS = "+#%"
 # Bits of :func:`mark_kinds`.
-LETTER, DIGIT, JOINER = 1, 2, 4
+LETTER, DIGIT, JOINER, ENDING = 1, 2, 4, 8
 
 
 @cache
@@ -111,7 +118,8 @@ def _categories() -> tuple[np.ndarray, np.ndarray]:
 def mark_kinds(ascii: bool = False) -> np.ndarray:
     """For every code point (every byte, if ``ascii``: none beyond 127 is a
     letter or digit then): whether it is a letter (L*), a decimal digit (Nd), a
-    joiner (:data:`JOINERS`). The ASCII table needs no Unicode database scan."""
+    joiner (:data:`JOINERS`), a word ending (:data:`WORD_ENDINGS`). The ASCII
+    table needs no Unicode database scan."""
     if ascii:
         kinds = np.array([LETTER * chr(c).isalpha() + DIGIT * chr(c).isdecimal() if c < 128 else 0
                           for c in range(256)], dtype=np.uint8)
@@ -119,27 +127,32 @@ def mark_kinds(ascii: bool = False) -> np.ndarray:
         major, minor = _categories()
         kinds = ((major == ord("L")) * LETTER + ((major == ord("N")) & (minor == ord("d"))) * DIGIT).astype(np.uint8)
     kinds[[ord(c) for c in JOINERS]] |= JOINER
+    kinds[[ord(c) for c in WORD_ENDINGS]] |= ENDING
     return kinds
 
 
 def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Positions of the marks step 4 keeps in texts ``units[offsets[i]:offsets[i+1]]``
     (code points as step 1 left them, or ASCII bytes): a joiner between two
-    digits, a full stop after a single letter and before a letter and a full stop.
+    digits, a full stop after a single letter and before a letter and a full
+    stop, a word ending after a letter or digit (or after the same ending
+    after one: ``C++``).
 
     >>> from dedup.arrays import code_points, text_offsets
-    >>> texts = ["1.25 and 1,000", "U.S.A. ok", "5.", "1-x"]
+    >>> texts = ["1.25 and 1,000", "U.S.A. ok", "5.", "1-x", "C++ # 5%"]
     >>> kept_marks(code_points("".join(texts)), text_offsets(texts)).tolist()
-    [1, 10, 15, 17]
+    [1, 10, 15, 17, 23, 24, 29]
     """
     kinds = mark_kinds(units.dtype == np.uint8)
-    at = np.flatnonzero(kinds[units] & JOINER)
+    at = np.flatnonzero(kinds[units] & (JOINER | ENDING))
     if not len(at):
         return at
     # Most marks stand after a letter and before a space: those go first, with
     # no thought of which text they are in.
     before, after = kinds[units[np.maximum(at - 1, 0)]], kinds[units[np.minimum(at + 1, len(units) - 1)]]
-    at = at[(before & after & DIGIT != 0) | ((units[at] == ord(".")) & (before & after & LETTER != 0))]
+    ending = kinds[units[at]] & ENDING != 0
+    at = at[(before & after & DIGIT != 0) | ((units[at] == ord(".")) & (before & after & LETTER != 0))
+            | (ending & ((before & (LETTER | DIGIT) != 0) | (units[at] == units[np.maximum(at - 1, 0)])))]
     text = np.searchsorted(offsets, at, side="right") - 1
     low, high = offsets[text], offsets[text + 1]
 
@@ -147,10 +160,12 @@ def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         inside = (at + shift >= low) & (at + shift < high)
         return inside & (kinds[units[np.clip(at + shift, 0, len(units) - 1)]] & bits != 0)
 
-    between_digits = kind(-1, DIGIT) & kind(1, DIGIT)
+    between_digits = kind(-1, DIGIT) & kind(1, DIGIT) & (kinds[units[at]] & JOINER != 0)
     dot_after_letter = (units[at] == ord(".")) & kind(-1, LETTER) & ~kind(-2, LETTER) & kind(1, LETTER)
     next_dot = (at + 2 < high) & (units[np.minimum(at + 2, len(units) - 1)] == ord("."))
-    return at[between_digits | (dot_after_letter & next_dot)]
+    doubled = (at - 1 >= low) & (units[at] == units[np.maximum(at - 1, 0)]) & kind(-2, LETTER | DIGIT)
+    ending = (kinds[units[at]] & ENDING != 0) & (kind(-1, LETTER | DIGIT) | doubled)
+    return at[between_digits | (dot_after_letter & next_dot) | ending]
 
 
 def number_keys(normalized: NormalizedTexts) -> np.ndarray:
@@ -179,6 +194,7 @@ def _code_point_map(fold_punctuation: bool) -> tuple[np.ndarray, np.ndarray]:
     replacement = np.arange(sys.maxunicode + 1, dtype=np.uint32)
     if fold_punctuation:
         folded = (major == ord("P")) | (major == ord("S")) | ((major == ord("C")) & (minor == ord("c")))
+        folded &= ~((major == ord("S")) & ((minor == ord("c")) | (minor == ord("o"))))
         replacement[folded] = ord(" ")
     return replacement, deleted
 

@@ -1,10 +1,13 @@
 """Writing results: every output file appears whole, or not at all.
 
 :class:`AtomicOutputs` hands out temporary files beside their final paths and
-renames them into place only when the whole job succeeded; on any error or
-interrupt they are deleted. :func:`record_writer` writes records back in their
-input's format (compressed by the output's suffix), a record unchanged byte for
-byte where the format allows.
+renames them into place only when the whole job succeeded, all of them or
+none; on any error or interrupt they are deleted. :func:`check_output` says
+before any work whether a path can become an output. :func:`record_writer`
+writes records back in their input's format (compressed by the output's
+suffix): an unchanged record byte for byte where the format allows, a changed
+JSONL record with only its text rewritten, a Parquet row with its other
+columns as they were.
 
 Example
 -------
@@ -34,7 +37,8 @@ from typing import IO, Any
 
 from .corpus import DELIMITERS, Record, compression
 
-__all__ = ["STANDARD", "AtomicOutputs", "RecordWriter", "record_writer", "open_output", "json_line"]
+__all__ = ["STANDARD", "AtomicOutputs", "check_output", "rewritten_line", "RecordWriter", "record_writer",
+           "open_output", "json_line"]
 
 # An output (or input) path of "-": standard output (input).
 STANDARD = Path("-")
@@ -48,8 +52,43 @@ def _umask() -> int:
     return mask
 
 
+def check_output(final: Path) -> None:
+    """Raise ``ValueError`` (saying why) unless ``final`` can become an output:
+    not a directory, in a folder that exists or can be made, and writable.
+
+    Checked before any work starts, so that a run never ends in an output it
+    cannot write. A symbolic link is written through; an existing device or
+    pipe (``/dev/stdout``) is written to in place, never replaced.
+    """
+    if _in_place(final):
+        if final != STANDARD and not os.access(final, os.W_OK):
+            raise ValueError(f"cannot write output {final}: permission denied")
+        return
+    real = Path(os.path.realpath(final))
+    if real.is_dir():
+        raise ValueError(f"output {final} is a directory; give a file name")
+    folder = next(parent for parent in real.parents if parent.exists())
+    if not folder.is_dir():
+        raise ValueError(f"cannot write output {final}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write output {final}: permission denied in {folder}")
+
+
+def _in_place(final: Path) -> bool:
+    """Whether ``final`` is written to rather than replaced: standard output, a device or a pipe."""
+    if final == STANDARD or final.parts[:2] == ("/", "dev"):
+        return True
+    return final.exists() and not final.is_file() and not final.is_dir()
+
+
 class AtomicOutputs:
-    """Temporary files renamed to their final paths together, on success only."""
+    """Temporary files that become their final paths together, on success only.
+
+    Every final file is replaced, or none is: old contents are kept (hard
+    links) until all the renames have succeeded, and put back if one fails.
+    Standard output, devices and pipes are written last, as they cannot be
+    taken back. A final path that is a symbolic link is written through.
+    """
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
@@ -57,12 +96,16 @@ class AtomicOutputs:
 
     def temporary(self, final: Path) -> Path:
         """A new empty file in ``final``'s directory (created if needed), to become
-        ``final``; for ``-``, in the temporary directory, to be copied to standard output."""
-        missing = [parent for parent in [final.parent, *final.parent.parents] if not parent.exists()]
-        for folder in reversed(missing if final != STANDARD else []):
+        ``final``; for ``-``, a device or a pipe, in the temporary directory, to be copied there."""
+        in_place = _in_place(final)
+        if not in_place:
+            final = Path(os.path.realpath(final))
+        missing = [] if in_place else [parent for parent in [final.parent, *final.parent.parents]
+                                       if not parent.exists()]
+        for folder in reversed(missing):
             folder.mkdir()
             self._made_dirs.append(folder)
-        handle, name = tempfile.mkstemp(dir=None if final == STANDARD else final.parent, prefix=f".{final.name}.",
+        handle, name = tempfile.mkstemp(dir=None if in_place else final.parent, prefix=f".{final.name}.",
                                         suffix=".part")
         os.close(handle)
         os.chmod(name, 0o666 & ~_umask())  # mkstemp makes it private; outputs get the usual mode
@@ -79,21 +122,54 @@ class AtomicOutputs:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if kind is None:
-            for temporary, final in self._pending:
-                if final == STANDARD:
-                    with open(temporary, "rb") as result:
-                        shutil.copyfileobj(result, sys.stdout.buffer)
-                    sys.stdout.flush()
-                    temporary.unlink()
+        try:
+            if kind is None:
+                self._commit()
+        finally:
+            for temporary, _ in self._pending:
+                temporary.unlink(missing_ok=True)
+            for folder in reversed(self._made_dirs if kind is not None or self._pending else []):
+                if folder.exists() and not any(folder.iterdir()):
+                    folder.rmdir()
+
+    def _commit(self) -> None:
+        files = [(t, f) for t, f in self._pending if not _in_place(f)]
+        replaced: list[tuple[Path, Path | None]] = []  # final, and a link to its old contents
+        try:
+            for temporary, final in files:
+                old = None
+                if final.exists():
+                    old = final.with_name(f"{temporary.name}.old")
+                    try:
+                        os.link(final, old)
+                    except OSError:  # no hard links here: moved aside instead
+                        os.replace(final, old)
+                os.replace(temporary, final)
+                replaced.append((final, old))
+        except BaseException:
+            for final, old in reversed(replaced):
+                if old is None:
+                    final.unlink(missing_ok=True)
                 else:
-                    os.replace(temporary, final)
-            return
+                    os.replace(old, final)
+            for temporary, final in files:
+                final.with_name(f"{temporary.name}.old").unlink(missing_ok=True)
+            raise
+        for _, old in replaced:
+            if old is not None:
+                old.unlink()
+        self._pending = [(t, f) for t, f in self._pending if _in_place(f)]
+        for temporary, final in self._pending:
+            with open(temporary, "rb") as result:
+                if final == STANDARD:
+                    shutil.copyfileobj(result, sys.stdout.buffer)
+                    sys.stdout.flush()
+                else:
+                    with open(final, "wb") as device:
+                        shutil.copyfileobj(result, device)
         for temporary, _ in self._pending:
-            temporary.unlink(missing_ok=True)
-        for folder in reversed(self._made_dirs):
-            if folder.exists() and not any(folder.iterdir()):
-                folder.rmdir()
+            temporary.unlink()
+        self._pending = []
 
 
 class RecordWriter:
@@ -132,7 +208,52 @@ def json_line(value: Any) -> bytes:
         return json.dumps(value).encode("utf-8") + b"\n"
 
 
+def _json_value(value: Any) -> str:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only its \\u escape is valid UTF-8
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _value_spans(line: str) -> tuple[dict[str, tuple[int, int]], int]:
+    """Where the value of each key of the JSON object ``line`` lies (of a key
+    given twice, the last, which ``json.loads`` keeps), and where its closing brace is."""
+    space = json.decoder.WHITESPACE  # type: ignore[attr-defined]
+    spans = {}
+    at = space.match(line, line.index("{") + 1).end()
+    while line[at] != "}":
+        key, at = json.decoder.scanstring(line, at + 1)  # type: ignore[attr-defined]
+        at = space.match(line, space.match(line, at).end() + 1).end()  # past the colon
+        _, end = _DECODER.raw_decode(line, at)
+        spans[key] = (at, end)
+        at = space.match(line, end).end()
+        if line[at] == ",":
+            at = space.match(line, at + 1).end()
+    return spans, at
+
+
+_DECODER = json.JSONDecoder()
+
+
+def rewritten_line(raw: bytes, changes: dict[str, Any]) -> bytes:
+    """The JSON object line ``raw`` with the fields of ``changes`` set (added last
+    when absent), every other byte as it was: numbers such as ``1e400`` or
+    ``0.10000000000000000555``, key order and repeated keys are kept, where
+    parsing and writing the record again would change them."""
+    line = raw.decode("utf-8")
+    spans, close = _value_spans(line)
+    edits = [(*spans[key], _json_value(value)) if key in spans else
+             (close, close, f", {_json_value(key)}: {_json_value(value)}") for key, value in changes.items()]
+    for start, end, text in sorted(edits, reverse=True):
+        line = line[:start] + text + line[end:]
+    return (line if line.endswith("\n") else line + "\n").encode("utf-8")
+
+
 class _JsonlWriter(RecordWriter):
+    """JSONL: each record's line as it was read, with only the text (and the
+    annotation) rewritten; see :func:`rewritten_line`."""
+
     format = "jsonl"
 
     def __init__(self, *args: Any) -> None:
@@ -140,11 +261,14 @@ class _JsonlWriter(RecordWriter):
         self._stream = open_output(self.path, self.final)
 
     def write(self, record: Record, text: str | None, removed: list[list[int]], text_field: str) -> None:
-        if text is None and not self.annotate_field and record.raw is not None:
-            line = record.raw if record.raw.endswith(b"\n") else record.raw + b"\n"
-        else:
+        changes: dict[str, Any] = {} if text is None else {text_field: text}
+        if self.annotate_field:
+            changes[self.annotate_field] = removed
+        if record.raw is None:
             line = json_line(self._fields(record, text, removed, text_field))
-        self._stream.write(line)
+        else:
+            line = rewritten_line(record.raw, changes) if changes else record.raw
+        self._stream.write(line if line.endswith(b"\n") else line + b"\n")
         self.written += 1
 
     def close(self) -> None:
@@ -225,6 +349,9 @@ class _DelimitedWriter(RecordWriter):
 
 
 class _ParquetWriter(RecordWriter):
+    """Parquet in the source's schema: each row taken from the batch it was read
+    in (every other column as it was, of whatever type), with its text replaced."""
+
     format = "parquet"
 
     def __init__(self, path: Path, final: Path, annotate_field: str | None, schema: Any) -> None:
@@ -236,18 +363,39 @@ class _ParquetWriter(RecordWriter):
             schema = schema.append(pa.field(annotate_field, pa.list_(pa.list_(pa.int64()))))
         self._schema, self._pa = schema, pa
         self._writer = pq.ParquetWriter(path, schema)
-        self._rows: list[dict] = []
+        self._batch: Any = None
+        self._rows: list[int] = []
+        self._texts: list[str | None] = []
+        self._removed: list[list[list[int]]] = []
+        self._text_field = ""
 
     def write(self, record: Record, text: str | None, removed: list[list[int]], text_field: str) -> None:
-        self._rows.append(self._fields(record, text, removed, text_field))
-        self.written += 1
-        if len(self._rows) >= _PARQUET_ROWS:
+        batch, row = record.arrow
+        if batch is not self._batch or len(self._rows) >= _PARQUET_ROWS:
             self._flush()
+            self._batch = batch
+        self._rows.append(row)
+        self._texts.append(text)
+        self._removed.append(removed)
+        self._text_field = text_field
+        self.written += 1
 
     def _flush(self) -> None:
-        if self._rows:
-            self._writer.write_table(self._pa.Table.from_pylist(self._rows, schema=self._schema))
-            self._rows = []
+        if not self._rows:
+            return
+        pa = self._pa
+        rows = self._batch.take(pa.array(self._rows, type=pa.int64()))
+        column = rows.schema.get_field_index(self._text_field)
+        if any(text is not None for text in self._texts):
+            kept = rows.column(column).to_pylist()
+            texts = [old if new is None else new for old, new in zip(kept, self._texts)]
+            rows = rows.set_column(column, rows.schema.field(column),
+                                   pa.array(texts, type=rows.schema.field(column).type))
+        if self.annotate_field:
+            rows = rows.append_column(self._schema.field(self.annotate_field),
+                                      pa.array(self._removed, type=self._schema.field(self.annotate_field).type))
+        self._writer.write_table(pa.Table.from_batches([rows]).cast(self._schema))
+        self._rows, self._texts, self._removed = [], [], []
 
     def close(self) -> None:
         self._flush()

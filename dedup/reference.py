@@ -37,7 +37,7 @@ from .cluster import MAX_KEPT_PER_BUCKET
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .lsh import resolve_lsh
-from .normalize import JOINERS
+from .normalize import JOINERS, WORD_ENDINGS
 from .shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 from .verify import jaccard
 
@@ -63,14 +63,18 @@ def reference_normalize(text: str, unicode_form: str | None = "NFKC", casefold: 
         between_digits = character in JOINERS and category(i - 1) == category(i + 1) == "Nd"
         single_letters = (character == "." and category(i - 1).startswith("L") and not category(i - 2).startswith("L")
                           and category(i + 1).startswith("L") and text[i + 2 : i + 3] == ".")
-        if fold_punctuation and (between_digits or single_letters):  # a mark inside a token that carries a fact
+        word = category(i - 1)[:1] == "L" or category(i - 1) == "Nd"
+        word_ending = character in WORD_ENDINGS and (
+            word or (text[i - 1 : i] == character and (category(i - 2)[:1] == "L" or category(i - 2) == "Nd")))
+        if fold_punctuation and (between_digits or single_letters or word_ending):  # a mark that carries a fact
             out.append(character)
             continue
         for folded in character.casefold() if casefold else character:
             kind = unicodedata.category(folded)
             if kind == "Cf":
                 continue
-            out.append(" " if fold_punctuation and (kind[0] in "PS" or kind == "Cc") else folded)
+            symbol = kind in ("Sc", "So")
+            out.append(" " if fold_punctuation and (kind[0] in "PS" or kind == "Cc") and not symbol else folded)
     return " ".join("".join(out).split())
 
 

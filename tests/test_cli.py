@@ -442,6 +442,43 @@ def test_ctrl_c_to_the_whole_process_group_while_workers_run_leaves_no_output_an
         os.killpg(process.pid, 0)  # no worker left behind
 
 
+def _children(pid):
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _state(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find worker processes")
+@needs_shared
+def test_no_worker_outlives_a_command_killed_outright(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "find", SHARED_DATA / "20newsgroups.jsonl.gz",
+                                "-o", tmp_path / "out.jsonl", "--jobs", "2", "-q"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(workers := _children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the command did not start its two workers"
+    process.kill()  # as the OOM killer does: no handler runs
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() and "Z" not in _state(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in _state(w)]
+
+
 def test_progress_bars_show_documents_per_second_on_a_terminal_and_quiet_silences_them(tmp_path):
     import fcntl
     import pty
