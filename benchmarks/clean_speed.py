@@ -12,12 +12,17 @@ between kept paragraphs): how many cleaned texts had a block that would
 have been cut otherwise, and how many blank lines were set between kept
 paragraphs, against the paragraphs removed.
 
-Run: python -m benchmarks.clean_speed [--corpus 20newsgroups.jsonl.gz] [--repeats 3]
+``--small-records N`` times the commands alone on N one-paragraph records
+(20 Newsgroups' paragraphs, in turn, as JSONL), where the cost per record
+counts, not the cost per paragraph.
+
+Run: python -m benchmarks.clean_speed [--corpus 20newsgroups.jsonl.gz] [--repeats 3] [--small-records 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -27,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.corpora import SHARED_DATA, records
+from benchmarks.corpora import SHARED_DATA, paragraphs, records
 from dedup import find_duplicates
 from dedup.clean import _cleaned
 from dedup.segment import LINE_BREAK
@@ -59,23 +64,43 @@ def set_apart(texts: list[str]) -> tuple[int, int, int, int]:
     return changed, apart, int(report.is_duplicate.sum()), blank_lines
 
 
+def small_records(count: int, path: Path) -> Path:
+    """``count`` JSONL records of one 20 Newsgroups paragraph each, in turn."""
+    texts = paragraphs("20newsgroups.jsonl.gz")
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(count):
+            out.write(json.dumps({"id": i, "text": texts[i % len(texts)]}) + "\n")
+    return path
+
+
+def timed(corpus: Path, repeats: int) -> tuple[float, float]:
+    """Median seconds of ``find`` and ``clean`` on ``corpus``, alternating."""
+    seconds: dict[str, list[float]] = {"find": [], "clean": []}
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(repeats):
+            for command in seconds:
+                seconds[command].append(command_seconds(command, corpus, Path(folder)))
+    return statistics.median(seconds["find"]), statistics.median(seconds["clean"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="file in ../shared/data (default: 20 Newsgroups and "
                                                           "gutenberg_a)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--small-records", type=int, metavar="N", help="time N one-paragraph records instead")
     args = parser.parse_args()
+    if args.small_records:
+        with tempfile.TemporaryDirectory() as folder:
+            find, clean = timed(small_records(args.small_records, Path(folder) / "records.jsonl"), args.repeats)
+        print(f"{args.small_records:,} one-paragraph records: find {find:.1f} s, clean {clean:.1f} s (medians of "
+              f"{args.repeats}): clean / find {clean / find:.2f}x")
+        return
     print("| corpus | find s (median) | clean s (median) | clean / find | texts cleaned | with a block set apart "
           "| paragraphs removed | blank lines set between kept ones |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.corpus or ["20newsgroups.jsonl.gz", "gutenberg_a.jsonl.gz"]:
-        corpus = SHARED_DATA / name
-        seconds: dict[str, list[float]] = {"find": [], "clean": []}
-        with tempfile.TemporaryDirectory() as folder:
-            for _ in range(args.repeats):
-                for command in seconds:
-                    seconds[command].append(command_seconds(command, corpus, Path(folder)))
-        find, clean = (statistics.median(seconds[c]) for c in ("find", "clean"))
+        find, clean = timed(SHARED_DATA / name, args.repeats)
         changed, apart, removed, blank_lines = set_apart([record["text"] for record in records(name)])
         print(f"| {name} | {find:.1f} | {clean:.1f} | {clean / find:.2f}x | {changed:,} | {apart:,} "
               f"({apart / max(changed, 1):.2%}) | {removed:,} | {blank_lines:,} |")

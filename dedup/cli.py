@@ -517,13 +517,14 @@ def _clean(args: argparse.Namespace) -> int:
         for first, batch in _record_batches(records):
             texts = [record.text for record in batch]
             cleaned = texts if args.annotate else report.cleaned_batch(first, texts)
-            for position, record, text in zip(range(first, first + len(batch)), batch, cleaned):
+            removed, counts = report.removed_spans(first, len(batch)), report.paragraph_counts(first, len(batch))
+            for record, text, spans, count in zip(batch, cleaned, removed, counts):
                 if record.source not in opened:
                     if writer is not None:
                         finish(writer)
                     writer = open_writer(record.source)
                     opened.add(record.source)
-                status[_write_cleaned(args, report, writer, record, position, text)] += 1
+                status[_write_cleaned(args, writer, record, text, spans, count)] += 1
         if writer is not None:
             finish(writer)
         for index in sorted(set(range(len(targets))) - opened):  # files with no record still get their output
@@ -556,18 +557,18 @@ def _record_batches(records: Iterable[Record]) -> Iterator[tuple[int, list[Recor
         yield first, batch
 
 
-def _write_cleaned(args: argparse.Namespace, report: Report, writer: RecordWriter, record: Record,
-                   position: int, cleaned: str) -> str:
-    """Write one record, cleaned (or annotated); what became of it: ``"kept"``
+def _write_cleaned(args: argparse.Namespace, writer: RecordWriter, record: Record, cleaned: str,
+                   removed: list[list[int]], paragraphs: int) -> str:
+    """Write one record, cleaned (or annotated; ``removed``: the spans of its
+    duplicate paragraphs, of its ``paragraphs``); what became of it: ``"kept"``
     as it was, ``"cleaned"``, or ``"empty"`` (every paragraph removed)."""
-    removed = report.removed_spans(position)
-    if not len(removed):
+    if not removed:
         writer.write(record, None, [], args.text_field)
         return "kept"
-    outcome = "empty" if len(removed) == report.paragraph_count(position) else "cleaned"
+    outcome = "empty" if len(removed) == paragraphs else "cleaned"
     if outcome == "empty" and args.drop_empty:
         return outcome
-    writer.write(record, None if args.annotate else cleaned, removed.tolist(), args.text_field)
+    writer.write(record, None if args.annotate else cleaned, removed, args.text_field)
     return outcome
 
 

@@ -263,15 +263,18 @@ class Report:
     def _document_bounds(self) -> np.ndarray:
         return np.searchsorted(self.paragraphs.doc, np.arange(len(self.ids) + 1))
 
-    def paragraph_count(self, position: int) -> int:
-        """How many paragraphs the text at ``position`` has."""
-        return int(np.diff(self._document_bounds[position : position + 2])[0])
+    def paragraph_counts(self, first: int, count: int = 1) -> list[int]:
+        """How many paragraphs each of the texts at positions ``first .. first + count - 1`` has."""
+        return np.diff(self._document_bounds[first : first + count + 1]).tolist()
 
-    def removed_spans(self, position: int) -> np.ndarray:
-        """``(k, 2)`` spans of the duplicate paragraphs of the text at ``position``."""
-        a, b = self._document_bounds[position : position + 2]
-        rows = a + np.flatnonzero(self.is_duplicate[a:b])
-        return np.stack([self.paragraphs.start[rows], self.paragraphs.end[rows]], axis=1)
+    def removed_spans(self, first: int, count: int = 1) -> list[list[list[int]]]:
+        """The ``[start, end]`` spans of the duplicate paragraphs of each of the
+        texts at positions ``first .. first + count - 1``: one call for a batch."""
+        bounds = self._document_bounds[first : first + count + 1]
+        rows = bounds[0] + np.flatnonzero(self.is_duplicate[bounds[0] : bounds[-1]])
+        spans = np.stack([self.paragraphs.start[rows], self.paragraphs.end[rows]], axis=1).tolist()
+        cuts = [0, *np.searchsorted(rows, bounds[1:-1]).tolist(), len(spans)]
+        return [spans[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
 
     def cleaned_text(self, position: int, text: str) -> str:
         """``text``, the text at ``position``, with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""

@@ -99,3 +99,10 @@ def test_minhash_by_size_benchmark_times_both_ways_on_each_corpus():
                                         "| Wikipedia + planted, sets paragraph_signatures signs",
                                         "| Gutenberg books, sets find_duplicates signs"]
     assert all(float(cell.removesuffix(" ms")) > 0 for row in rows for cell in (row[3], row[4], row[6], row[7]))
+
+
+@needs_shared
+def test_clean_speed_times_find_and_clean_on_small_records():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.clean_speed", "--small-records", "3000", "--repeats",
+                             "1"], cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    assert result.stdout.startswith("3,000 one-paragraph records: find ") and "clean / find" in result.stdout

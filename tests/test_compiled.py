@@ -27,7 +27,7 @@ ascii_texts = st.lists(
         st.lists(st.sampled_from(["the", "Cat", "sat", "on", "MAT", "--", "a.b", "x\\ty", "\\n", "", "é"]),
                  max_size=30).map(" ".join),
         # Numbers and abbreviations, whose marks stay: next to each other and to the text's edges.
-        st.lists(st.sampled_from(["1", "25", ".", ",", ":", "/", "-", "U", "s", " ", "x", ".."]),
+        st.lists(st.sampled_from(["1", "25", ".", ",", ":", "/", "-", "U", "s", " ", "x", "..", "+", "#", "%", "$"]),
                  max_size=30).map("".join),
     ),
     max_size=12,
@@ -37,6 +37,7 @@ ascii_texts = st.lists(
 @settings(deadline=None)  # the first example compiles the kernel
 @given(ascii_texts, st.integers(1, 4), st.integers(1, 160), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
 @example(["the U.S. and e.g. a.m. says Shr 1.25 vs 1,000 at 12:30", "U.S.", ".5", "5."], 1, 32, 7, True, True)
+@example(["C++ or C# at 5% for $5", "+C", "#> x", "a++", "+", "x#"], 1, 32, 7, True, True)
 def test_numba_signatures_equal_the_numpy_path(texts, n, num_perm, seed, casefold, fold):
     options = dict(ngram=n, num_perm=num_perm, seed=seed, casefold=casefold, fold_punctuation=fold)
     fast = paragraph_signatures(texts, kernel="numba", **options)

@@ -28,6 +28,10 @@ from dedup.reference import reference_normalize
         ("the U.S. and U.S.A. e.g. Ph.D.", "the u.s and u.s.a e.g ph d"),
         ("up 5. down -3, 1 . 2 a.b x-1", "up 5 down 3 1 2 a b x 1"),
         ("٣.٥ and ３.５", "٣.٥ and 3.5"),  # any decimal digits; full-width ones are ASCII after NFKC
+        ("$5, €5 and ¥5!", "$5 €5 and ¥5"),  # currency signs (Sc) say what a number is
+        ("C++ or C#? 5% (B+)", "c++ or c# 5% b+"),  # word endings
+        ("# > quoted\n#> twice\n+> here +-+-+ a + b", "quoted twice here a b"),  # alone: quote markers, rules
+        ("great 👍, © 2020, 25°C", "great 👍 © 2020 25°c"),  # other symbols (So)
     ],
 )
 def test_default_normalisation(raw, expected):
@@ -58,7 +62,7 @@ folding_texts = st.lists(st.sampled_from(["ß", "ẞ", "ﬁ", "İ", "ΐ", "ŉ", 
                                           "Ä", " ", "-"])).map("".join)
 # Numbers, abbreviations and the marks between them, near text boundaries too.
 fact_texts = st.lists(st.sampled_from(["1", "25", "٣", "３", ".", ",", ":", "/", "-", "U", "s", "é", "ß", " ", "\u200b",
-                                       "x", "..", "\xad"])).map("".join)
+                                       "x", "..", "\xad", "+", "#", "%", "＋", "$", "👍"])).map("".join)
 
 
 @given(st.lists(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text(), spacey_texts,
@@ -72,6 +76,7 @@ fact_texts = st.lists(st.sampled_from(["1", "25", "٣", "３", ".", ",", ":", "/
 @example(["a\x1cb\x1f c", "\x1d", "x\x0by"], None, True, False)  # whitespace to str.split, not to bytes.split
 @example(["1", ".5", "U.", "S.", "1.", "2"], "NFKC", True, True)  # a mark at a text's edge joins nothing
 @example(["ß.S.", "1.\u200b2", "Éé.É."], "NFKC", True, True)
+@example(["C++", "+C", "a+", "#", "x##", "1%%", "ß+"], "NFKC", True, True)
 def test_batch_normalisation_and_its_ascii_fast_path_follow_the_documented_steps(texts, form, fold, punct):
     assert normalize_all(texts, form, fold, punct) == [reference_normalize(t, form, fold, punct) for t in texts]
 
