@@ -187,7 +187,13 @@ def clean_texts(texts: Sequence[str], paragraphs: Paragraphs, drop: np.ndarray, 
     bounds = np.searchsorted(paragraphs.doc, np.arange(len(texts) + 1))
     spans = np.stack([paragraphs.start, paragraphs.end], axis=1)
     out = list(texts)
-    losing = np.flatnonzero(np.bincount(paragraphs.doc[drop], minlength=len(texts)))
+    dropped = np.bincount(paragraphs.doc[drop], minlength=len(texts))
+    # A text that loses every paragraph keeps what stood before the first and after the last: nothing to cut again.
+    emptied = np.flatnonzero((dropped > 0) & (dropped == np.diff(bounds)))
+    heads, tails = paragraphs.start[bounds[emptied]].tolist(), paragraphs.end[bounds[emptied + 1] - 1].tolist()
+    for position, head, tail in zip(emptied.tolist(), heads, tails):
+        out[position] = texts[position][:head] + texts[position][tail:]
+    losing = np.flatnonzero((dropped > 0) & (dropped < np.diff(bounds)))
     lengths = np.fromiter((len(texts[p]) for p in losing.tolist()), dtype=np.int64, count=len(losing))
     chunks = chunk_bounds(lengths, BATCH_CHARS)
     for a, b in zip(chunks[:-1], chunks[1:]):

@@ -105,7 +105,7 @@ class Source:
         return self.shown or str(self.path)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One document: ``text`` and ``id``, from line (item, row) ``line`` of ``sources[source]``.
 
@@ -265,18 +265,19 @@ class Corpus:
         except (*_READ_ERRORS, ImportError) as error:
             raise InputError(source.where, "unreadable file", f"cannot read: {_reason(error)}") from error
 
-    def _record(self, index: int, line: int, where: str, fields: Any, raw: bytes | None) -> Record | InputError:
+    def _record(self, index: int, line: int, fields: Any, raw: bytes | None, place: str = ":") -> Record | InputError:
+        """The record ``fields`` from line (item, row) ``line`` of ``sources[index]``,
+        or the error that it is not one; an error names its ``place`` there."""
+        if type(fields) is dict and type(fields.get(self.text_field)) is str:  # the usual case, first and fast
+            return Record(index, line, fields.get(self.id_field, line), fields[self.text_field], fields, raw)
+        where = f"{self.sources[index].where}{place}{line}"
         if not isinstance(fields, dict):
             return InputError(where, "not an object", f"expected a JSON object, got {_json_type(fields)}")
         if self.text_field not in fields:
             return InputError(where, "missing text field",
                               f"no field {self.text_field!r}; its fields are {', '.join(map(repr, fields))}")
-        text = fields[self.text_field]
-        if not isinstance(text, str):
-            return InputError(where, "text not a string",
-                              f"field {self.text_field!r} is {_json_type(text)}; expected a string")
-        doc_id = fields.get(self.id_field, line)
-        return Record(index, line, doc_id, text, fields, raw)
+        return InputError(where, "text not a string",
+                          f"field {self.text_field!r} is {_json_type(fields[self.text_field])}; expected a string")
 
     def _text(self, index: int, source: Source) -> Iterator[Record | InputError]:
         data = self._read(source)
@@ -302,20 +303,21 @@ class Corpus:
                                  f"cannot read further: {_reason(error)}") from error
 
     def _jsonl_record(self, index: int, source: Source, number: int, line: bytes) -> Record | InputError:
-        where = f"{source.where}:{number}"
         try:
             decoded = line.decode("utf-8")
         except UnicodeDecodeError as error:
-            return InputError(where, "invalid UTF-8", f"invalid UTF-8 (byte {error.start} of the line)")
+            return InputError(f"{source.where}:{number}", "invalid UTF-8",
+                              f"invalid UTF-8 (byte {error.start} of the line)")
         if number == 1:
             decoded = decoded.removeprefix("\ufeff")  # a byte order mark, as some editors write
         try:
             fields = json.loads(decoded)
         except json.JSONDecodeError as error:
-            return InputError(where, "malformed JSON", f"malformed JSON: {error.msg} (column {error.colno})")
+            return InputError(f"{source.where}:{number}", "malformed JSON",
+                              f"malformed JSON: {error.msg} (column {error.colno})")
         except RecursionError:
-            return InputError(where, "malformed JSON", "malformed JSON: nested too deeply to read")
-        return self._record(index, number, where, fields, line)
+            return InputError(f"{source.where}:{number}", "malformed JSON", "malformed JSON: nested too deeply to read")
+        return self._record(index, number, fields, line)
 
     def _json(self, index: int, source: Source) -> Iterator[Record | InputError]:
         data = self._read(source)
@@ -333,7 +335,7 @@ class Corpus:
             raise InputError(source.where, "not an object",
                          f"expected a JSON array of objects, got {_json_type(items)}")
         for number, fields in enumerate(items, 1):
-            yield self._record(index, number, f"{source.where}: item {number}", fields, None)
+            yield self._record(index, number, fields, None, ": item ")
 
     def _unknown(self, index: int, source: Source) -> Iterator[Record | InputError]:
         if source.unreadable:
@@ -393,7 +395,7 @@ class Corpus:
             "".join(row).encode("utf-8")
         except UnicodeEncodeError as error:
             return InputError(where, "invalid UTF-8", f"invalid UTF-8 (byte {error.start} of a field)")
-        return self._record(index, line, where, dict(zip(header, row)), raw)
+        return self._record(index, line, dict(zip(header, row)), raw)
 
     def _parquet(self, index: int, source: Source) -> Iterator[Record | InputError]:
         try:
@@ -423,7 +425,7 @@ class Corpus:
             for row, (text, doc_id) in enumerate(zip(texts, ids)):
                 number += 1
                 fields = {self.text_field: text} if doc_id is None else {self.text_field: text, self.id_field: doc_id}
-                record = self._record(index, number, f"{source.where}: row {number}", fields, None)
+                record = self._record(index, number, fields, None, ": row ")
                 yield record if isinstance(record, InputError) else replace(record, arrow=(batch, row))
 
 
