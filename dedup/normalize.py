@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import operator
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -168,6 +169,10 @@ def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return at[between_digits | (dot_after_letter & next_dot) | ending]
 
 
+# A word holding a decimal digit (Unicode category Nd, as str.isdecimal); normalised text is one space between words.
+_NUMBER_WORD = re.compile(r"[^ ]*\d[^ ]*")
+
+
 def number_keys(normalized: NormalizedTexts) -> np.ndarray:
     """For each normalised text, a 64-bit key of its numbers: the words that
     hold a digit, in order (0 when it has none). Two texts whose numbers differ
@@ -181,7 +186,7 @@ def number_keys(normalized: NormalizedTexts) -> np.ndarray:
     digits = mark_kinds(normalized.units.dtype == np.uint8)[normalized.units] & DIGIT != 0
     with_digits = np.flatnonzero(np.diff(np.concatenate([[0], np.cumsum(digits)])[normalized.offsets]))
     for row, text in zip(with_digits.tolist(), normalized.take(with_digits).strings()):
-        numbers = "\x00".join(word for word in text.split() if any(map(str.isdecimal, word)))
+        numbers = "\x00".join(_NUMBER_WORD.findall(text))
         keys[row] = xxhash.xxh3_64_intdigest(numbers.encode("utf-8", "surrogatepass"))
     return keys
 

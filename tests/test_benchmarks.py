@@ -106,3 +106,20 @@ def test_clean_speed_times_find_and_clean_on_small_records():
     result = subprocess.run([sys.executable, "-m", "benchmarks.clean_speed", "--small-records", "3000", "--repeats",
                              "1"], cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
     assert result.stdout.startswith("3,000 one-paragraph records: find ") and "clean / find" in result.stdout
+
+
+@needs_shared
+def test_templates_benchmark_removes_no_member_of_the_family():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.templates", "--paragraphs", "2000", "--repeats", "1"],
+                            cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if "| templates |" in line]
+    assert [row[0] for row in rows] == ["| numpy", "| numba"]
+    assert all(row[3] == "2,000" and row[6] == "0" for row in rows), result.stdout
+
+
+def test_a_template_family_has_no_near_duplicates():
+    from benchmarks.templates import template_family
+    from dedup import find_duplicates
+
+    family = template_family(300)
+    assert len(set(family)) == 300 and find_duplicates(family).summary.duplicate_paragraphs == 0
