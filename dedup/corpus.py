@@ -364,7 +364,10 @@ class Corpus:
         with stream:
             try:
                 rows = csv.reader(lines(), delimiter=DELIMITERS[source.format], strict=True)
-                header = next(rows, None)
+                try:
+                    header = next(rows, None)
+                except csv.Error as error:  # with no header, no row can be read
+                    raise InputError(f"{source.where}:1", "malformed CSV", f"malformed header row: {error}") from error
                 if header is None:
                     return
                 if header:

@@ -114,7 +114,7 @@ def test_templates_benchmark_removes_no_member_of_the_family():
                             cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
     rows = [line.split(" | ") for line in result.stdout.splitlines() if "| templates |" in line]
     assert [row[0] for row in rows] == ["| numpy", "| numba"]
-    assert all(row[3] == "2,000" and row[6] == "0" for row in rows), result.stdout
+    assert all(row[2] == "2,000" and row[5] == "0" for row in rows), result.stdout
 
 
 def test_a_template_family_has_no_near_duplicates():
