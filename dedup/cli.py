@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import sys
 import tempfile
 from collections import Counter
@@ -32,8 +31,29 @@ import numpy as np
 from . import __version__
 from .batch import BATCH_CHARS
 from .config import KERNELS, SCOPES, SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig, OptionError
-from .corpus import DELIMITERS, FORMATS, Corpus, InputError, Record, Source, delimited_header, format_of, open_corpus
-from .output import STANDARD, AtomicOutputs, RecordWriter, check_output, json_line, open_output, record_writer
+from .corpus import (
+    DELIMITERS,
+    FORMATS,
+    Corpus,
+    InputError,
+    Record,
+    Source,
+    compression_of,
+    delimited_header,
+    format_of,
+    is_stream,
+    open_corpus,
+)
+from .output import (
+    STANDARD,
+    AtomicOutputs,
+    RecordWriter,
+    check_output,
+    json_line,
+    open_output,
+    record_writer,
+    written_in_place,
+)
 from .pipeline import find_duplicates_streaming
 from .report import Member, RepeatedBlock, Report
 from .segment import paragraph_texts
@@ -314,7 +334,7 @@ def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = 
         raise UsageError("standard input (-) can be given once")
     spooled, inputs = {}, []  # spool file -> the pipe the user named
     for given in args.inputs:
-        if _is_stream(given):
+        if given == STANDARD or is_stream(given):
             spool = _spooled(args, given, len(spooled))
             spooled[spool], given = given, spool
         inputs.append(given)
@@ -325,10 +345,7 @@ def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = 
         if isinstance(error, InputError):
             raise
         raise UsageError(str(error)) from error
-    corpus = replace(corpus, sources=tuple(
-        replace(source, name="stdin" if spooled[source.path] == STANDARD else spooled[source.path].name,
-                shown="<stdin>" if spooled[source.path] == STANDARD else str(spooled[source.path]))
-        if source.path in spooled else source for source in corpus.sources))
+    corpus = replace(corpus, sources=tuple(_as_given(source, spooled.get(source.path)) for source in corpus.sources))
     if any(source.format == "parquet" for source in corpus.sources):
         try:
             import pyarrow  # noqa: F401
@@ -349,16 +366,12 @@ def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = 
     return Search(args, corpus, report, documents, skipped, targets)
 
 
-def _is_stream(path: Path) -> bool:
-    """Whether ``path`` can be read only once: standard input, a pipe (``/dev/stdin``,
-    ``<(...)``, a FIFO), a socket or a device."""
-    if path == STANDARD:
-        return True
-    try:
-        mode = path.stat().st_mode
-    except OSError:  # missing or unreadable: the corpus reports it
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+def _as_given(source: Source, given: Path | None) -> Source:
+    """``source``, named as the pipe ``given`` it was spooled from (``None``: not spooled)."""
+    if given is None:
+        return source
+    return replace(source, name="stdin", shown="<stdin>") if given == STANDARD else replace(
+        source, name=given.name, shown=str(given))
 
 
 def _spooled(args: argparse.Namespace, given: Path, number: int) -> Path:
@@ -375,8 +388,7 @@ def _spooled(args: argparse.Namespace, given: Path, number: int) -> Path:
         raise InputError(str(given), "unreadable file", f"cannot read: {error.strerror}") from error
     with stream:
         head = stream.read(4)
-        suffix = ".gz" if head.startswith(b"\x1f\x8b") else ".zst" if head.startswith(b"\x28\xb5\x2f\xfd") else ""
-        path = args.spool / f"{number}{_FORMAT_SUFFIXES[kind]}{suffix}"
+        path = args.spool / f"{number}{_FORMAT_SUFFIXES[kind]}{compression_of(head)}"
         with open(path, "wb") as spool:
             spool.write(head)
             shutil.copyfileobj(stream, spool)
@@ -471,7 +483,7 @@ def _clean_targets(args: argparse.Namespace, corpus: Corpus) -> list[Path]:
     if single:
         targets = [args.output] * len(corpus.sources)
         source = corpus.sources[0] if corpus.sources else None
-        if (source and source.format not in ("text", None) and not _is_stream(args.output)
+        if (source and source.format not in ("text", None) and not written_in_place(args.output)
                 and format_of(args.output) != source.format):
             raise UsageError(f"output {args.output} must be {source.format}, like its input {source.where}")
     else:

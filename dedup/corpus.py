@@ -44,6 +44,7 @@ import gzip
 import io
 import json
 import os
+import stat
 import zlib
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -51,7 +52,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 __all__ = ["FORMATS", "DELIMITERS", "InputError", "Source", "Record", "Corpus", "open_corpus", "compression",
-           "delimited_header", "format_of", "open_binary", "unknown_format"]
+           "compression_of", "delimited_header", "format_of", "is_stream", "open_binary", "unknown_format"]
 
 FORMATS = ("text", "jsonl", "json", "csv", "tsv", "parquet")
 _SUFFIX_FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".rst": "text", ".jsonl": "jsonl",
@@ -129,6 +130,21 @@ def compression(path: Path | str) -> str | None:
     """``".gz"``, ``".zst"`` or ``None``, from the file name."""
     suffix = Path(path).suffix.lower()
     return suffix if suffix in _COMPRESSIONS else None
+
+
+def compression_of(head: bytes) -> str:
+    """``".gz"``, ``".zst"`` or ``""``: the compression that the first bytes ``head`` of a file show."""
+    return next((kind for kind, magic in _MAGIC.items() if head.startswith(magic)), "")
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` can be read only once: a pipe (``/dev/stdin``, ``<(...)``,
+    a FIFO), a socket or a device; not a missing or unreadable path."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def format_of(path: Path | str) -> str | None:

@@ -36,10 +36,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .corpus import DELIMITERS, Record, compression
+from .corpus import DELIMITERS, Record, compression, is_stream
 
-__all__ = ["STANDARD", "AtomicOutputs", "check_output", "rewritten_line", "RecordWriter", "record_writer",
-           "open_output", "json_line"]
+__all__ = ["STANDARD", "AtomicOutputs", "check_output", "written_in_place", "rewritten_line", "RecordWriter",
+           "record_writer", "open_output", "json_line"]
 
 # An output (or input) path of "-": standard output (input).
 STANDARD = Path("-")
@@ -61,7 +61,7 @@ def check_output(final: Path) -> None:
     cannot write. A symbolic link is written through; an existing device or
     pipe (``/dev/stdout``) is written to in place, never replaced.
     """
-    if _in_place(final):
+    if written_in_place(final):
         if final != STANDARD and not os.access(final, os.W_OK):
             raise ValueError(f"cannot write output {final}: permission denied")
         return
@@ -75,11 +75,9 @@ def check_output(final: Path) -> None:
         raise ValueError(f"cannot write output {final}: permission denied in {folder}")
 
 
-def _in_place(final: Path) -> bool:
-    """Whether ``final`` is written to rather than replaced: standard output, a device or a pipe."""
-    if final == STANDARD or final.parts[:2] == ("/", "dev"):
-        return True
-    return final.exists() and not final.is_file() and not final.is_dir()
+def written_in_place(final: Path) -> bool:
+    """Whether the output ``final`` is written to rather than replaced: standard output, a device or a pipe."""
+    return final == STANDARD or final.parts[:2] == ("/", "dev") or is_stream(final)
 
 
 class AtomicOutputs:
@@ -98,7 +96,7 @@ class AtomicOutputs:
     def temporary(self, final: Path) -> Path:
         """A new empty file in ``final``'s directory (created if needed), to become
         ``final``; for ``-``, a device or a pipe, in the temporary directory, to be copied there."""
-        in_place = _in_place(final)
+        in_place = written_in_place(final)
         if not in_place:
             final = Path(os.path.realpath(final))
         missing = [] if in_place else [parent for parent in [final.parent, *final.parent.parents]
@@ -134,7 +132,7 @@ class AtomicOutputs:
                     folder.rmdir()
 
     def _commit(self) -> None:
-        files = [(t, f) for t, f in self._pending if not _in_place(f)]
+        files = [(t, f) for t, f in self._pending if not written_in_place(f)]
         replaced: list[tuple[Path, Path | None]] = []  # final, and a link to its old contents
         try:
             for temporary, final in files:
@@ -159,7 +157,7 @@ class AtomicOutputs:
         for _, old in replaced:
             if old is not None:
                 old.unlink()
-        self._pending = [(t, f) for t, f in self._pending if _in_place(f)]
+        self._pending = [(t, f) for t, f in self._pending if written_in_place(f)]
         for temporary, final in self._pending:
             with open(temporary, "rb") as result:
                 if final == STANDARD:
@@ -203,18 +201,17 @@ class RecordWriter:
 
 def json_line(value: Any) -> bytes:
     """``value`` as one line of JSON, UTF-8."""
-    try:
-        return json.dumps(value, ensure_ascii=False).encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # a lone surrogate: only its \\u escape is valid UTF-8
-        return json.dumps(value).encode("utf-8") + b"\n"
+    return (_json_value(value) + "\n").encode("utf-8")
 
 
 def _json_value(value: Any) -> str:
+    """``value`` as JSON that encodes to UTF-8: characters as they are, a lone surrogate as its escape."""
+    text = json.dumps(value, ensure_ascii=False)
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: only its \\u escape is valid UTF-8
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # only the \\u escape of a lone surrogate is valid UTF-8
         return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False)
+    return text
 
 
 def _value_spans(line: str) -> tuple[dict[str, tuple[int, int]], int]:
