@@ -76,8 +76,12 @@ def check_output(final: Path) -> None:
 
 
 def written_in_place(final: Path) -> bool:
-    """Whether the output ``final`` is written to rather than replaced: standard output, a device or a pipe."""
-    return final == STANDARD or final.parts[:2] == ("/", "dev") or is_stream(final)
+    """Whether the output ``final`` is written to rather than replaced: standard
+    output, a device, a pipe, or a path naming a file descriptor
+    (``/dev/stderr``, ``/dev/fd/N``), which may stand for a regular file."""
+    descriptor = str(final) in ("/dev/stdout", "/dev/stderr") or final.parts[:3] == ("/", "dev", "fd") or (
+        final.parts[:4] == ("/", "proc", "self", "fd"))
+    return final == STANDARD or descriptor or is_stream(final)
 
 
 class AtomicOutputs:

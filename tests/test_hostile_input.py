@@ -333,3 +333,19 @@ def test_texts_that_read_differently_are_not_exact_duplicates(kernel):
         assert report.summary.exact_duplicates == 0, (first, second)
     quoted = dedup.find_duplicates(["I write C++ for a living.", "# > I write C++ for a living."], kernel=kernel)
     assert quoted.summary.exact_duplicates == 1  # a quote marker is not part of what is said
+
+
+def test_only_streams_and_file_descriptors_are_written_in_place(tmp_path):
+    from dedup.output import written_in_place
+
+    assert written_in_place(Path("-")) and written_in_place(Path("/dev/null"))
+    assert written_in_place(Path("/dev/stderr")) and written_in_place(Path("/dev/fd/1"))
+    regular = tmp_path / "out.jsonl"
+    regular.write_text("old\n", encoding="utf-8")
+    assert not written_in_place(regular)
+    if Path("/dev/shm").is_dir():  # a regular file under /dev is replaced whole, as any other
+        shared = Path(tempfile.mkstemp(dir="/dev/shm", suffix=".jsonl")[1])
+        try:
+            assert not written_in_place(shared)
+        finally:
+            shared.unlink()
