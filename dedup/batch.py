@@ -45,10 +45,11 @@ import numpy as np
 
 from .arrays import chunk_bounds, first_occurrences, found_in
 from .config import DedupConfig
+from .long_paragraph import long_paragraph
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
 from .normalize import NormalizedTexts, normalized_texts, number_keys, split_ascii
-from .segment import Paragraphs, block_pieces, paragraph_texts, segment
+from .segment import Paragraphs, block_pieces, paragraph_sources, segment
 from .shingle import ShingleSets, shingle_sets
 from .verify import jaccard
 
@@ -145,10 +146,18 @@ def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bo
     # characters at a time, so that it takes no more memory than a batch of
     # short texts.
     paragraphs = segment(texts, config.segmentation, BATCH_CHARS)
-    bounds = chunk_bounds(paragraphs.end - paragraphs.start, BATCH_CHARS)
-    rounds = [_round_features([texts[d][s:e] for d, s, e in zip(paragraphs.doc[a:b].tolist(),
-                                                                 paragraphs.start[a:b].tolist(),
-                                                                 paragraphs.end[a:b].tolist())],
+    lengths = paragraphs.end - paragraphs.start
+    # A paragraph longer than a batch is a round of its own, window by window.
+    long_rows = np.flatnonzero(lengths > BATCH_CHARS).tolist()
+    bounds = chunk_bounds(lengths, BATCH_CHARS)
+    if long_rows:
+        bounds = sorted({*bounds, *long_rows, *(row + 1 for row in long_rows)})
+    rounds = [_long_round_features(texts[paragraphs.doc[a]], int(paragraphs.start[a]), int(paragraphs.end[a]), config,
+                                   keep_shingles)
+              if b == a + 1 and lengths[a] > BATCH_CHARS else
+              _round_features([texts[d][s:e] for d, s, e in zip(paragraphs.doc[a:b].tolist(),
+                                                                paragraphs.start[a:b].tolist(),
+                                                                paragraphs.end[a:b].tolist())],
                               config, keep_shingles)
               for a, b in zip(bounds[:-1], bounds[1:])]
     fingerprints, shingles, tokens, fuzzy, keys = zip(*rounds)
@@ -171,6 +180,16 @@ def _round_features(raw: list[str], config: DedupConfig, keep_shingles: bool) ->
     signed = kernel.signatures(shingles.take(np.flatnonzero(fuzzy)), config)
     return (fingerprints, shingles if keep_shingles else None, shingles.token_counts[first].astype(np.int32), fuzzy,
             band_keys(signed, lsh.bands, lsh.rows))
+
+
+def _long_round_features(text: str, start: int, end: int, config: DedupConfig, keep_shingles: bool) -> tuple:
+    """:func:`_round_features` of the one paragraph ``text[start:end]``, window by window."""
+    found = long_paragraph(text, start, end, config, stages(config))
+    fuzzy = np.array([found.tokens >= config.min_tokens and found.signature is not None])
+    lsh = resolve_lsh(config)
+    signed = found.signature[None, :] if fuzzy[0] else np.empty((0, config.num_perm), dtype=np.uint32)
+    return (found.fingerprint[None, :], found.shingle_sets() if keep_shingles else None,
+            np.array([found.tokens], dtype=np.int32), fuzzy, band_keys(signed, lsh.bands, lsh.rows))
 
 
 def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
@@ -497,16 +516,31 @@ def row_features(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
     :func:`paragraph_features` computed, with ``paragraphs`` its paragraph table."""
     kernel = stages(config)
     sets, numbers, batch, chars = [], [], [], 0
-    for text in chain(paragraph_texts(texts, paragraphs, rows), [None]):
-        if text is not None:
-            batch.append(text)
-            chars += len(text)
-        if chars >= BATCH_CHARS or (text is None and batch):
-            normalized = kernel.normalized(batch, config)
-            numbers.append(number_keys(normalized))
+
+    def flush() -> None:
+        normalized = kernel.normalized(batch, config)
+        numbers.append(number_keys(normalized))
+        if shingles:
+            sets.append(kernel.shingle_sets(normalized, config))
+        batch.clear()
+
+    for text, start, end in paragraph_sources(texts, paragraphs, rows):
+        if end - start > BATCH_CHARS:
+            if batch:
+                flush()
+                chars = 0
+            found = long_paragraph(text, start, end, config, kernel)
+            numbers.append(np.array([found.number_key], dtype=np.uint64))
             if shingles:
-                sets.append(kernel.shingle_sets(normalized, config))
-            batch, chars = [], 0
+                sets.append(found.shingle_sets())
+            continue
+        batch.append(text[start:end])
+        chars += end - start
+        if chars >= BATCH_CHARS:
+            flush()
+            chars = 0
+    if batch:
+        flush()
     return (ShingleSets.concatenate(sets) if shingles else None,
             np.concatenate(numbers) if numbers else np.empty(0, dtype=np.uint64))
 

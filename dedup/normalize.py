@@ -44,7 +44,7 @@ from .hashing import fingerprints128
 from .segment import IS_SPACE
 
 __all__ = ["NormalizedTexts", "normalize", "normalize_all", "normalized_texts", "unicode_normalized",
-           "collapsed_spaces", "split_ascii", "kept_marks", "mark_kinds", "number_keys", "JOINERS",
+           "collapsed_spaces", "split_ascii", "kept_marks", "mark_kinds", "number_keys", "number_words", "JOINERS",
            "WORD_ENDINGS"]
 
 _DELETED = np.uint32(0xFFFFFFFF)  # not a code point
@@ -186,9 +186,14 @@ def number_keys(normalized: NormalizedTexts) -> np.ndarray:
     digits = mark_kinds(normalized.units.dtype == np.uint8)[normalized.units] & DIGIT != 0
     with_digits = np.flatnonzero(np.diff(np.concatenate([[0], np.cumsum(digits)])[normalized.offsets]))
     for row, text in zip(with_digits.tolist(), normalized.take(with_digits).strings()):
-        numbers = "\x00".join(_NUMBER_WORD.findall(text))
+        numbers = "\x00".join(number_words(text))
         keys[row] = xxhash.xxh3_64_intdigest(numbers.encode("utf-8", "surrogatepass"))
     return keys
+
+
+def number_words(text: str) -> list[str]:
+    """The words of normalised ``text`` that hold a digit, in order: what :func:`number_keys` hashes."""
+    return _NUMBER_WORD.findall(text)
 
 
 @cache

@@ -93,8 +93,8 @@ import numpy as np
 
 from .arrays import code_points, found_in, range_positions, run_starts
 
-__all__ = ["IS_SPACE", "SEGMENT_CHARS", "Paragraphs", "block_pieces", "paragraph_spans", "paragraph_texts",
-           "segment", "separator_breaks", "separator_breaks_of"]
+__all__ = ["IS_SPACE", "SEGMENT_CHARS", "Paragraphs", "block_pieces", "paragraph_spans", "paragraph_sources",
+           "paragraph_texts", "segment", "separator_breaks", "separator_breaks_of"]
 
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _BREAK_CHARACTERS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -375,9 +375,8 @@ def segment(texts: Sequence[str], mode: str = "auto", max_chars: int = SEGMENT_C
         lines = _lines(texts, lengths)
     else:
         lines = _Lines.concatenate([
-            _lines(pieces, np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))).of_texts(
-                piece_doc, piece_start, continues)
-            for piece_doc, piece_start, continues, pieces in _rounds(texts, max_chars)])
+            _lines(pieces, np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))).of_texts(*piece_facts)
+            for *piece_facts, pieces in _rounds(texts, max_chars)]).joined()
     if mode == "lines":
         first = np.arange(len(lines.start))
         stop = first + 1
@@ -391,28 +390,71 @@ def segment(texts: Sequence[str], mode: str = "auto", max_chars: int = SEGMENT_C
     return Paragraphs.numbered(lines.doc[first], lines.first[first], lines.last[stop - 1] + 1, len(texts))
 
 
-def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]:
+def _rounds(texts: Sequence[str], max_chars: int) -> Iterator[tuple[np.ndarray, ...]]:
     """``texts`` in rounds of at most ``max_chars`` characters (but for a longer
-    line), a text longer than that in pieces that end with a line break: for
-    each round, each piece's text, its start in it, whether it continues a
-    block (it starts after a line that is not blank and does not end with
-    U+2029), and the pieces."""
-    def round_of(spans: list[tuple[int, int, bool, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-        docs, starts, continues, pieces = zip(*spans)
-        return np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues), list(pieces)
+    word), a text longer than that in pieces that end with a line break or, in
+    a longer line, with a word (:func:`_line_pieces`). For each round, of each
+    piece: its text, its start in it, whether it continues a block (it starts
+    after a line that is not blank and does not end with U+2029), whether it
+    starts in the middle of a line and whether the run of whitespace it starts
+    with is wide (a column gap); and the pieces."""
+    def round_of(spans: list[tuple]) -> tuple[np.ndarray, ...]:
+        docs, starts, continues, mid_line, wide, pieces = zip(*spans)
+        return (np.array(docs, dtype=np.int64), np.array(starts, dtype=np.int64), np.array(continues),
+                np.array(mid_line), np.array(wide), list(pieces))
 
     spans, chars = [], 0
     for doc, text in enumerate(texts):
         previous = 0
-        for start, end in block_pieces(text, max_chars, "lines"):
+        for start, end, mid_line, wide in _line_pieces(text, max_chars):
             if spans and chars + end - start > max_chars:
                 yield round_of(spans)
                 spans, chars = [], 0
-            spans.append((doc, start, start > 0 and not _ends_block(text, previous, start), text[start:end]))
+            continues = mid_line or (start > 0 and not _ends_block(text, previous, start))
+            spans.append((doc, start, continues, mid_line, wide, text[start:end]))
             chars += end - start
             previous = start
     if spans:
         yield round_of(spans)
+
+
+# Where a long line may be cut: a run of whitespace (no line break) between
+# two word characters, none of which is blank or a quote marker.
+_LINE_GAP = re.compile(r"(?<=\w)[^\S" + _BREAK_CHARACTERS + r"]+(?=\w)")
+_FIRST_WORD = re.compile(r"\s*\S+")
+
+
+def _line_pieces(text: str, max_chars: int) -> Iterator[tuple[int, int, bool, bool]]:
+    """:func:`block_pieces` of ``text`` in ``"lines"`` mode, a piece longer than
+    ``max_chars`` cut further where a run of whitespace between words begins:
+    each piece's span, whether it starts in the middle of a line and whether
+    that run is wide (three or more characters, or a tab).
+
+    A line is cut only after its first word, so that what its first piece
+    tells of the line's head (quote markers, list marker, first word) and its
+    last piece of the line's end hold for the whole line; the counts of its
+    pieces are summed (:meth:`_Lines.joined`).
+    """
+    for start, end in block_pieces(text, max_chars, "lines"):
+        mid_line = wide = False
+        while end - start > max_chars:
+            gap = _LINE_GAP.search(text, start + max_chars, end)
+            while gap is not None and not _after_first_word(text, start, gap.start(), mid_line):
+                gap = _LINE_GAP.search(text, gap.end(), end)
+            if gap is None:
+                break
+            yield start, gap.start(), mid_line, wide
+            start, mid_line, wide = gap.start(), True, gap.end() - gap.start() >= 3 or "\t" in gap.group()
+        yield start, end, mid_line, wide
+
+
+def _after_first_word(text: str, start: int, cut: int, mid_line: bool) -> bool:
+    """Whether ``cut`` comes after the first word of its line, in a piece
+    that begins at ``start`` (``mid_line``: after that word)."""
+    line_break = max(text.rfind(c, start, cut) for c in _BREAK_CHARACTERS)
+    if line_break < 0 and mid_line:
+        return True
+    return _FIRST_WORD.match(text, max(line_break + 1, start), cut).end() < cut
 
 
 def _ends_block(text: str, start: int, end: int) -> bool:
@@ -535,19 +577,46 @@ class _Lines:
     depth: np.ndarray
     bare: np.ndarray
     item: np.ndarray
-    numeric: np.ndarray
-    aligned: np.ndarray
+    words: np.ndarray
+    digit_words: np.ndarray  # words holding a digit
+    gaps: np.ndarray  # runs of whitespace between words three or more long or holding a tab
+    joins: np.ndarray  # a piece of the line before, cut off it (see _line_pieces)
+
+    @property
+    def numeric(self) -> np.ndarray:
+        return ~self.ends_sentence & (self.digit_words >= 2) & (2 * self.digit_words >= self.words)
+
+    @property
+    def aligned(self) -> np.ndarray:
+        return self.gaps >= 2
 
     @staticmethod
     def concatenate(parts: list[_Lines]) -> _Lines:
         return _Lines(*(np.concatenate([getattr(part, field.name) for part in parts]) for field in fields(_Lines)))
 
-    def of_texts(self, piece_doc: np.ndarray, piece_start: np.ndarray, continues: np.ndarray) -> _Lines:
+    def of_texts(self, piece_doc: np.ndarray, piece_start: np.ndarray, continues: np.ndarray,
+                 mid_line: np.ndarray, wide_cut: np.ndarray) -> _Lines:
         """The lines of pieces of texts (see :func:`_rounds`) as lines of those texts."""
         offset = piece_start[self.doc]
-        opens = self.opens & ~((self.start == 0) & continues[self.doc])
+        opening = self.start == 0
+        opens = self.opens & ~(opening & continues[self.doc])
+        joins = opening & mid_line[self.doc]
         return replace(self, doc=piece_doc[self.doc], start=self.start + offset, first=self.first + offset,
-                       last=self.last + offset, opens=opens)
+                       last=self.last + offset, opens=opens, joins=joins, gaps=self.gaps + (joins & wide_cut[self.doc]))
+
+    def joined(self) -> _Lines:
+        """The lines with each piece of a line cut apart (``joins``) joined to the piece before:
+        its head from the first piece, its end from the last, its counts summed."""
+        if not self.joins.any():
+            return self
+        first = np.flatnonzero(~self.joins)
+        last = np.append(first[1:], len(self.joins)) - 1
+        head = ("doc", "start", "first", "opens", "first_word", "lower", "depth", "item")
+        end = ("last", "ends_sentence", "soft_end", "period")
+        summed = {name: np.add.reduceat(getattr(self, name), first) for name in ("words", "digit_words", "gaps")}
+        return _Lines(**{name: getattr(self, name)[first] for name in head},
+                      **{name: getattr(self, name)[last] for name in end}, **summed,
+                      bare=np.logical_and.reduceat(self.bare, first), joins=self.joins[first])
 
 
 def _lines(texts: Sequence[str], lengths: np.ndarray) -> _Lines:
@@ -598,8 +667,8 @@ def _lines(texts: Sequence[str], lengths: np.ndarray) -> _Lines:
                   period=end_point == ord("."), lower=(body <= last) & (classes[body] & _LOWER != 0),
                   depth=depth, bare=_bare(classes, body, last),
                   item=_list_items(points, classes, first, word_ends, last),
-                  numeric=~ends_sentence & (digit_words >= 2) & (2 * digit_words >= words),
-                  aligned=_column_gaps(space, points, first, last) >= 2)
+                  words=words, digit_words=digit_words, gaps=_column_gaps(space, points, first, last),
+                  joins=np.zeros(len(first), dtype=bool))
 
 
 def _ranges_hold(classes: np.ndarray, first: np.ndarray, stop: np.ndarray, bits: int) -> np.ndarray:
@@ -810,6 +879,12 @@ def paragraph_texts(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarr
     ``texts`` is read once, in order, and no further than the last document needed,
     so it may be a stream.
     """
+    return (text[start:end] for text, start, end in paragraph_sources(texts, paragraphs, rows))
+
+
+def paragraph_sources(texts: Iterable[str], paragraphs: Paragraphs,
+                      rows: np.ndarray | None = None) -> Iterator[tuple[str, int, int]]:
+    """:func:`paragraph_texts` as ``(text, start, end)``, the paragraph not copied out of its text."""
     if rows is not None:
         paragraphs = Paragraphs(*(column[rows] for column in (paragraphs.doc, paragraphs.index,
                                                                paragraphs.start, paragraphs.end)))
@@ -819,7 +894,7 @@ def paragraph_texts(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarr
         return
     for position, text in enumerate(texts):
         while doc == position:
-            yield text[start:end]
+            yield text, start, end
             doc, start, end = next(wanted, (None, 0, 0))
             if doc is None:
                 return

@@ -48,7 +48,7 @@ from .hashing import combine_columns, fmix64
 from .normalize import NormalizedTexts, collapsed_spaces
 from .segment import IS_SPACE
 
-__all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "shingle_sets"]
+__all__ = ["SCRIPTIO_CONTINUA", "TOKEN_BASE", "ShingleSets", "shingle_sets", "token_starts"]
 
 SCRIPTIO_CONTINUA = (
     (0x0E00, 0x0EFF),  # Thai, Lao
@@ -260,6 +260,11 @@ def _token_bounds(units: np.ndarray, offsets: np.ndarray, unit: str) -> tuple[np
         units, offsets = _single_spaced(units, offsets)
         bounds = _word_bounds(units, offsets)
     return units, offsets, *bounds
+
+
+def token_starts(units: np.ndarray, unit: str) -> np.ndarray:
+    """Where each token of one normalised text ``units`` starts."""
+    return _token_bounds(units, np.array([0, len(units)]), unit)[2]
 
 
 def _shingle_kernel(units: np.ndarray, offsets: np.ndarray, unit: str, n: int) -> ShingleSets:

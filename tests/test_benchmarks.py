@@ -70,6 +70,15 @@ def test_long_text_benchmark_finds_the_same_paragraphs_in_the_books_and_in_them_
 
 
 @needs_shared
+def test_long_paragraph_benchmark_measures_each_kernel_and_shingle_unit():
+    done = subprocess.run([sys.executable, "-m", "benchmarks.long_paragraph", "--mb", "3"],
+                          cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| 3 |")]
+    assert [row[1:3] for row in rows] == [["numpy", "word"], ["numpy", "char"], ["numba", "word"], ["numba", "char"]]
+    assert all(float(row[5].rstrip(" |")) >= 0 for row in rows)
+
+
+@needs_shared
 def test_worker_timeline_shows_both_workers_batches_in_each_call():
     done = subprocess.run([sys.executable, "-m", "benchmarks.worker_timeline", "--size", "1500", "--calls", "2"],
                           cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
