@@ -92,15 +92,17 @@ class ParagraphFeatures:
 @dataclass(frozen=True)
 class Stages:
     """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``;
-    its exact ``jaccard(sets, left, right)``; if the kernel has one, the first
-    three stages fused for raw ASCII texts in word mode; and whether its stages
-    release the GIL, so that threads run them in parallel."""
+    its exact ``jaccard(sets, left, right)``; if the kernel has them, the first
+    three stages fused for raw ASCII texts in word mode and the rule of
+    :mod:`dedup.cluster` with the Jaccard measured inside it; and whether its
+    stages release the GIL, so that threads run them in parallel."""
 
     normalized: Callable[[Sequence[str], DedupConfig], NormalizedTexts]
     shingle_sets: Callable[[NormalizedTexts, DedupConfig], ShingleSets]
     signatures: Callable[[ShingleSets, DedupConfig], np.ndarray]
     jaccard: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray]
     ascii_signatures: Callable[[Sequence[str], DedupConfig], np.ndarray] | None = None
+    greedy_representatives: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
     releases_gil: bool = False
 
 
@@ -128,7 +130,7 @@ def stages(config: DedupConfig) -> Stages:
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
     return Stages(compiled.normalized, compiled.shingle_sets, compiled.signatures, compiled.jaccard,
-                  compiled.ascii_signatures, releases_gil=True)
+                  compiled.ascii_signatures, compiled.greedy_representatives, releases_gil=True)
 
 
 def _fingerprints(raw: list[str], normalized: NormalizedTexts) -> np.ndarray:

@@ -20,8 +20,12 @@ family costs several times less (``python -m benchmarks.templates``).
 :func:`greedy_representatives` runs the rule over the nodes of the LSH
 buckets, a chunk of nodes at a time: Jaccard similarities are computed in
 batches (with the kernel's :func:`dedup.verify.jaccard`), the decisions in
-order, in passes (see there). :func:`dedup.reference.reference_representatives` runs the same rule
-one paragraph at a time with Python sets; the tests hold the two equal.
+order, in passes (see there). :func:`dedup.compiled.greedy_representatives`
+(kernel ``"numba"``, given a :class:`SetSimilarity`) runs the rule node by node
+with the Jaccard measured inside the loop: on a family of templates the
+Python passes cost most of the run. :func:`dedup.reference.reference_representatives`
+runs the same rule one paragraph at a time with Python sets; the tests hold
+the three equal.
 
 Example
 -------
@@ -37,12 +41,14 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from .arrays import first_occurrences, range_positions, run_starts, sorted_unique
+from .shingle import ShingleSets
 
-__all__ = ["MAX_KEPT_PER_BUCKET", "greedy_representatives", "kept_in_place"]
+__all__ = ["MAX_KEPT_PER_BUCKET", "SetSimilarity", "greedy_representatives", "kept_in_place"]
 
 MAX_KEPT_PER_BUCKET = 4
 # Nodes decided per round of batched similarities.
@@ -150,6 +156,26 @@ def _earliest_like(j: int, nodes: int, buckets_of: list[int], kept: dict[int, li
     return best
 
 
+@dataclass(frozen=True)
+class SetSimilarity:
+    """The Jaccard similarity of paragraphs by row, from the shingle ``sets`` of
+    rows ``rows`` (ascending) measured by the kernel's ``jaccard``; with
+    ``numbers`` (their number keys), 0 where the numbers of two differ.
+    ``greedy`` is the kernel's compiled :func:`greedy_representatives` over
+    such sets, if it has one."""
+
+    rows: np.ndarray
+    sets: ShingleSets
+    jaccard: Callable[[ShingleSets, np.ndarray, np.ndarray], np.ndarray]
+    numbers: np.ndarray | None = None
+    greedy: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
+
+    def __call__(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        left, right = np.searchsorted(self.rows, left), np.searchsorted(self.rows, right)
+        values = self.jaccard(self.sets, left, right)
+        return values if self.numbers is None else np.where(self.numbers[left] != self.numbers[right], 0.0, values)
+
+
 def kept_in_place(first: np.ndarray, doc: np.ndarray, bucket: np.ndarray, member: np.ndarray,
                   similarity: Callable[[np.ndarray, np.ndarray], np.ndarray], threshold: float, scope: str = "all",
                   protected: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -171,11 +197,16 @@ def kept_in_place(first: np.ndarray, doc: np.ndarray, bucket: np.ndarray, member
         copy_of = first_occurrences(np.stack([first, doc], axis=1).astype(np.uint64))
         bucket, member = _within_documents(copy_of, first, doc, bucket, member)
     nodes = sorted_unique(member)
-    apart = (lambda left, right: doc[nodes[left]] == doc[nodes[right]]) if scope == "across" else None
-    kept, jaccard = greedy_representatives(
-        len(nodes), bucket, np.searchsorted(nodes, member),
-        lambda left, right: similarity(first[nodes[left]], first[nodes[right]]), threshold, apart,
-        None if protected is None else protected[nodes])
+    guarded = None if protected is None else protected[nodes]
+    if isinstance(similarity, SetSimilarity) and similarity.greedy is not None:
+        kept, jaccard = similarity.greedy(len(nodes), bucket, np.searchsorted(nodes, member),
+                                          np.searchsorted(similarity.rows, first[nodes]), similarity.sets, threshold,
+                                          similarity.numbers, doc[nodes] if scope == "across" else None, guarded)
+    else:
+        apart = (lambda left, right: doc[nodes[left]] == doc[nodes[right]]) if scope == "across" else None
+        kept, jaccard = greedy_representatives(
+            len(nodes), bucket, np.searchsorted(nodes, member),
+            lambda left, right: similarity(first[nodes[left]], first[nodes[right]]), threshold, apart, guarded)
     # A row standing for its copies is kept, or removed in a kept row's
     # place; its copies are removed in its place, or in that kept row's.
     place, similar = rows.copy(), np.ones(len(first))

@@ -39,6 +39,7 @@ import numba
 import numpy as np
 
 from .arrays import text_offsets
+from .cluster import MAX_KEPT_PER_BUCKET
 from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
@@ -59,7 +60,7 @@ from .normalize import (
 )
 from .shingle import _ALONE, _BMP_KIND, _TOKEN, SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
 
-__all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures"]
+__all__ = ["normalized", "shingle_sets", "signatures", "jaccard", "ascii_signatures", "greedy_representatives"]
 
 _BASE, _FOLD = np.uint64(TOKEN_BASE), np.uint64(FOLD)
 _M1, _M2 = (np.uint64(m) for m in FMIX64_MULTIPLIERS)
@@ -292,33 +293,85 @@ def _slot(slots, filled, value, shift):
     return s
 
 
+@numba.njit(nogil=True)
+def _pair_jaccard(values, offsets, a, b, slots, filled):
+    """The Jaccard similarity of sets ``a`` and ``b``, by one hash table (repeats
+    within a set count once): ``filled`` is 1 for a value of ``a``, 2 of ``b``
+    only, 3 of both."""
+    bits = 1  # a table at most half full
+    while (1 << bits) < 2 * (offsets[a + 1] - offsets[a] + offsets[b + 1] - offsets[b]):
+        bits += 1
+    shift = 64 - bits
+    filled[: 1 << bits] = 0
+    union = shared = 0
+    for i in range(offsets[a], offsets[a + 1]):
+        s = _slot(slots, filled, values[i], shift)
+        if not filled[s]:
+            slots[s], filled[s] = values[i], 1
+            union += 1
+    for i in range(offsets[b], offsets[b + 1]):
+        s = _slot(slots, filled, values[i], shift)
+        if not filled[s]:
+            slots[s], filled[s] = values[i], 2
+            union += 1
+        elif filled[s] == 1:
+            filled[s] = 3
+            shared += 1
+    return shared / union if union else 0.0
+
+
 @numba.njit(cache=True, nogil=True)
 def _jaccard(values, offsets, left, right, slots, filled, out):
-    """``out[k]``: the Jaccard similarity of sets ``left[k]`` and ``right[k]``, by
-    one hash table per pair (repeats within a set count once): ``filled`` is 1
-    for a value of the left set, 2 of the right only, 3 of both."""
+    """``out[k]``: the Jaccard similarity of sets ``left[k]`` and ``right[k]``."""
     for k in range(left.shape[0]):
-        a, b = left[k], right[k]
-        bits = 1  # a table at most half full
-        while (1 << bits) < 2 * (offsets[a + 1] - offsets[a] + offsets[b + 1] - offsets[b]):
-            bits += 1
-        shift = 64 - bits
-        filled[: 1 << bits] = 0
-        union = shared = 0
-        for i in range(offsets[a], offsets[a + 1]):
-            s = _slot(slots, filled, values[i], shift)
-            if not filled[s]:
-                slots[s], filled[s] = values[i], 1
-                union += 1
-        for i in range(offsets[b], offsets[b + 1]):
-            s = _slot(slots, filled, values[i], shift)
-            if not filled[s]:
-                slots[s], filled[s] = values[i], 2
-                union += 1
-            elif filled[s] == 1:
-                filled[s] = 3
-                shared += 1
-        out[k] = shared / union if union else 0.0
+        out[k] = _pair_jaccard(values, offsets, left[k], right[k], slots, filled)
+
+
+@numba.njit(cache=True, nogil=True)
+def _greedy(bounds, node_buckets, buckets, set_of, values, offsets, numbers, doc, protected, threshold, max_kept,
+            slots, filled, representative, similar):
+    """The rule of :mod:`dedup.cluster`, node by node: ``node_buckets[bounds[j]:bounds[j+1]]``
+    are node ``j``'s buckets and ``set_of[j]`` its set; a pair whose ``numbers``
+    differ, or of one ``doc``, counts 0 (either may be empty: no such check)."""
+    kept = np.empty((buckets, max_kept), dtype=np.int64)
+    count = np.zeros(buckets, dtype=np.int64)
+    # The nodes j was measured against, and the values: a kept node is in many of j's buckets.
+    widest = 0
+    for j in range(bounds.shape[0] - 1):
+        widest = max(widest, bounds[j + 1] - bounds[j])
+    seen, seen_value = np.empty(widest * max_kept, dtype=np.int64), np.empty(widest * max_kept)
+    for j in range(bounds.shape[0] - 1):
+        best, best_value, measured = -1, 1.0, 0
+        if not (protected.shape[0] and protected[j]):
+            for k in range(bounds[j], bounds[j + 1]):
+                b = node_buckets[k]
+                for m in range(count[b]):
+                    i = kept[b, m]
+                    if best >= 0 and i >= best:
+                        break
+                    at = 0
+                    while at < measured and seen[at] != i:
+                        at += 1
+                    if at == measured:
+                        if (numbers.shape[0] and numbers[set_of[i]] != numbers[set_of[j]]) or (
+                                doc.shape[0] and doc[i] == doc[j]):
+                            seen_value[at] = 0.0
+                        else:
+                            seen_value[at] = _pair_jaccard(values, offsets, set_of[i], set_of[j], slots, filled)
+                        seen[at] = i
+                        measured += 1
+                    if seen_value[at] >= threshold:
+                        best, best_value = i, seen_value[at]
+                        break
+        if best >= 0:
+            representative[j], similar[j] = best, best_value
+            continue
+        representative[j], similar[j] = j, 1.0
+        for k in range(bounds[j], bounds[j + 1]):
+            b = node_buckets[k]
+            if count[b] < max_kept:
+                kept[b, count[b]] = j
+                count[b] += 1
 
 
 @cache
@@ -386,6 +439,26 @@ def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarra
     out = np.empty(len(left), dtype=np.float64)
     _jaccard(sets.values, sets.offsets, left, right, slots, np.empty(len(slots), dtype=np.uint8), out)
     return out
+
+
+def greedy_representatives(nodes: int, bucket: np.ndarray, node: np.ndarray, set_of: np.ndarray, sets: ShingleSets,
+                           threshold: float, numbers: np.ndarray | None = None, doc: np.ndarray | None = None,
+                           protected: np.ndarray | None = None,
+                           max_kept: int = MAX_KEPT_PER_BUCKET) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dedup.cluster.greedy_representatives` with the similarity measured
+    here: node ``j``'s set is ``sets[set_of[j]]``; a pair counts 0 where the
+    ``numbers`` of its sets differ, or where it is of one ``doc``, if given."""
+    order = np.lexsort((bucket, node))
+    bounds = np.searchsorted(node[order], np.arange(nodes + 1))
+    sizes = sets.sizes[set_of] if nodes else np.zeros(1, dtype=np.int64)
+    slots = np.empty(max(2, 1 << int(4 * sizes.max(initial=1) - 1).bit_length()), dtype=np.uint64)
+    representative, similar = np.empty(nodes, dtype=np.int64), np.empty(nodes)
+    _greedy(bounds, bucket[order], int(bucket.max(initial=-1)) + 1, set_of.astype(np.int64), sets.values,
+            sets.offsets, np.empty(0, dtype=np.uint64) if numbers is None else numbers.astype(np.uint64),
+            np.empty(0, dtype=np.int64) if doc is None else doc.astype(np.int64),
+            np.empty(0, dtype=bool) if protected is None else protected, threshold, max_kept, slots,
+            np.empty(len(slots), dtype=np.uint8), representative, similar)
+    return representative, similar
 
 
 def ascii_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:

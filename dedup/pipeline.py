@@ -16,7 +16,7 @@ import numpy as np
 
 from .arrays import first_occurrences, sorted_unique
 from .batch import ParagraphFeatures, paragraph_features, row_features, stages, text_signatures
-from .cluster import kept_in_place
+from .cluster import SetSimilarity, kept_in_place
 from .config import DedupConfig
 from .lsh import buckets, resolve_lsh
 from .report import Report
@@ -163,12 +163,9 @@ def _search(features: ParagraphFeatures, candidate_features: Callable[[np.ndarra
     member = fuzzy_rows[unique][member]
     candidates = sorted_unique(member)
     sets, numbers = candidate_features(candidates)
-    jaccard = stages(config).jaccard
-
-    def similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        left, right = np.searchsorted(candidates, left), np.searchsorted(candidates, right)
-        values = jaccard(sets, left, right)
-        return np.where(numbers[left] != numbers[right], 0.0, values) if config.numbers_must_match else values
+    kernel = stages(config)
+    similarity = SetSimilarity(candidates, sets, kernel.jaccard, numbers if config.numbers_must_match else None,
+                               kernel.greedy_representatives)
 
     def decide(scope: str, keep_shorter_than: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         protected = features.tokens < keep_shorter_than if keep_shorter_than else None

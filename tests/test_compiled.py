@@ -170,3 +170,46 @@ def test_find_duplicates_with_numba_equals_the_numpy_path_on_real_text():
     report = find_duplicates(edited, kernel="numba", segmentation="none")
     same_results(report, find_duplicates(edited, segmentation="none"))
     assert report.summary.near_duplicates > 100
+
+
+@st.composite
+def set_graphs(draw):
+    """Nodes in buckets, each with a shingle set (one of a few, so that many pairs are alike), a number key,
+    a document and whether it is protected."""
+    nodes = draw(st.integers(1, 40))
+    entries = draw(st.lists(st.tuples(st.integers(0, 8), st.integers(0, nodes - 1)), max_size=120, unique=True))
+    pool = draw(st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=10), min_size=1, max_size=6))
+    sets = [pool[draw(st.integers(0, len(pool) - 1))] for _ in range(nodes)]
+    numbers = draw(st.lists(st.integers(0, 1), min_size=nodes, max_size=nodes))
+    document = sorted(draw(st.lists(st.integers(0, 5), min_size=nodes, max_size=nodes)))
+    protected = draw(st.lists(st.booleans(), min_size=nodes, max_size=nodes))
+    return nodes, entries, sets, numbers, document, protected
+
+
+@given(set_graphs(), st.booleans(), st.booleans(), st.booleans(), st.sampled_from([1, 2, 4]),
+       st.sampled_from([0.3, 0.5, 0.8]))
+def test_the_compiled_rule_equals_the_batched_rule(graph, numbers_must_match, across, guard, max_kept, threshold):
+    from dedup.cluster import greedy_representatives
+
+    nodes, entries, sets, numbers, document, protected = graph
+    bucket = np.array([b for b, _ in entries], dtype=np.int64)
+    node = np.array([n for _, n in entries], dtype=np.int64)
+    # Sets stored in reverse node order, so that a node's set is found through set_of, not by its number.
+    set_of = np.arange(nodes)[::-1].copy()
+    stored = ShingleSets(np.array([v for s in sets[::-1] for v in s], dtype=np.uint64),
+                         np.cumsum([0] + [len(s) for s in sets[::-1]]), np.array([len(s) for s in sets[::-1]]))
+    keys = np.array(numbers[::-1], dtype=np.uint64)
+    doc, guarded = np.array(document), np.array(protected) if guard else None
+
+    def similarity(left, right):
+        values = compiled.jaccard(stored, set_of[left], set_of[right])
+        return np.where(keys[set_of[left]] != keys[set_of[right]], 0.0, values) if numbers_must_match else values
+
+    expected = greedy_representatives(nodes, bucket, node, similarity, threshold,
+                                      (lambda left, right: doc[left] == doc[right]) if across else None, guarded,
+                                      max_kept)
+    got = compiled.greedy_representatives(nodes, bucket, node, set_of, stored, threshold,
+                                          keys if numbers_must_match else None, doc if across else None, guarded,
+                                          max_kept)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
