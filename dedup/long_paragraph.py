@@ -132,7 +132,7 @@ def long_paragraph(text: str, start: int, end: int, config: DedupConfig, kernel:
         for word in number_words(_one_text(units).strings()[0]):
             numbers.update(("\x00" if has_numbers else "").encode() + word.encode("utf-8", "surrogatepass"))
             has_numbers = True
-        piece = _joined([tail, *separator, units]) if len(tail) else units
+        piece = _joined([tail, *separator, units])
         starts = token_starts(piece, config.shingle)
         tokens += len(starts) - tail_tokens
         if len(starts) < n:

@@ -49,7 +49,7 @@ def assert_same(left: tuple, right: tuple) -> None:
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-@pytest.mark.parametrize("shingle, ngram", [("word", 1), ("word", 2), ("word", 4), ("char", 5)])
+@pytest.mark.parametrize("shingle, ngram", [("word", 1), ("word", 2), ("word", 4), ("char", 1), ("char", 5)])
 @given(text=long_texts, window_chars=st.integers(1, 40))
 @example(text="a b c d e f g h", window_chars=1)  # every window shorter than a shingle
 @example(text=". , - . \n 5 .", window_chars=2)  # no normalised text: identity from the characters
