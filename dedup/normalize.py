@@ -170,7 +170,8 @@ def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 # A word holding a decimal digit (Unicode category Nd, as str.isdecimal); normalised text is one space between words.
-_NUMBER_WORD = re.compile(r"[^ ]*\d[^ ]*")
+# Tried at word starts only, so that a long run without a digit is read once, not once per character.
+_NUMBER_WORD = re.compile(r"(?<![^ ])(?=[^ ]*\d)[^ ]+")
 
 
 def number_keys(normalized: NormalizedTexts) -> np.ndarray:

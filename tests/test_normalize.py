@@ -102,3 +102,17 @@ def test_normalized_texts_hold_each_text_and_fingerprint_it(texts, data):
     assert taken.strings() == [texts[i] for i in rows]
     assert np.array_equal(taken.fingerprints(), batch.fingerprints()[rows].reshape(-1, 2))
 
+
+
+@given(st.lists(st.text(alphabet="ab1٣.x", min_size=1, max_size=6), max_size=8))
+def test_number_words_are_the_words_that_hold_a_digit(words):
+    from dedup.normalize import number_words
+
+    assert number_words(" ".join(words)) == [word for word in words if any(c.isdecimal() for c in word)]
+
+
+def test_a_long_word_without_a_digit_is_read_once():
+    # Tried at every character, the pattern took minutes on a 200k-character run (quadratic).
+    from dedup.normalize import number_words
+
+    assert number_words("x" * 200_000 + " 5 " + "y" * 200_000) == ["5"]
