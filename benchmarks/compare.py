@@ -32,13 +32,14 @@ import platform
 import random
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.fresh import fresh_process
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WARMUP = 2000
@@ -117,13 +118,7 @@ def measure(system: str, task: str, texts_file: Path, repeats: int, workdir: Pat
     machine that slows down or speeds up during the run affects all alike.
     """
     output = workdir / f"{system.replace(' ', '_')}-{task}-{texts_file.stem}.npz"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.compare", "--worker", system, task, str(texts_file), str(output),
-         str(repeats)], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{system} {task} failed:\n{done.stderr}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = fresh_process("benchmarks.compare", "--worker", system, task, str(texts_file), str(output), str(repeats))
     if output.exists():
         with np.load(output) as saved:
             result.update({k: saved[k] for k in saved.files})

@@ -20,10 +20,10 @@ import ctypes
 import gc
 import json
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from benchmarks.fresh import fresh_process
 
 CASES = [("numpy", "word"), ("numpy", "char"), ("numba", "word"), ("numba", "char")]
 
@@ -64,14 +64,6 @@ def worker(mb: float, kernel: str, shingle: str) -> None:
                       "paragraphs": len(report.representative)}))
 
 
-def measure(mb: float, kernel: str, shingle: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.long_paragraph", "--worker", str(mb), kernel, shingle],
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-    if done.returncode != 0:
-        raise RuntimeError(f"{mb} MB {kernel} {shingle} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, nargs="+", default=[50, 200],
@@ -87,7 +79,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for mb in args.mb:
         for kernel, shingle in CASES:
-            runs = [measure(mb, kernel, shingle) for _ in range(args.repeats)]
+            runs = [fresh_process("benchmarks.long_paragraph", "--worker", str(mb), kernel, shingle)
+                    for _ in range(args.repeats)]
             assert all(r["paragraphs"] == 1 for r in runs), runs
             beyond = statistics.median(r["beyond_mb"] for r in runs)
             print(f"| {mb:g} | {kernel} | {shingle} | {statistics.median(r['seconds'] for r in runs):.1f} | "

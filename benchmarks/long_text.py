@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
+
+from benchmarks.fresh import fresh_process
 
 FORMS = ("books", "one text")
 
@@ -38,12 +37,8 @@ def worker(form: str, share: float, jobs: int | None) -> None:
 
 
 def measure(form: str, share: float, jobs: int | None) -> dict:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.long_text", "--worker", form, "--share", str(share),
-                           *([] if jobs is None else ["--jobs", str(jobs)])],
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-    if done.returncode != 0:
-        raise RuntimeError(f"{form} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return fresh_process("benchmarks.long_text", "--worker", form, "--share", str(share),
+                         *([] if jobs is None else ["--jobs", str(jobs)]))
 
 
 def main() -> None:

@@ -21,14 +21,13 @@ import argparse
 import json
 import pickle
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmarks.compare import news_paragraphs, planted_wikipedia
+from benchmarks.fresh import fresh_process
 
 WAYS = ("workers per call", "pool of 2", "1 core")
 
@@ -83,11 +82,9 @@ def main() -> None:
                     medians: dict[str, list[float]] = {way: [] for way in WAYS}
                     for _ in range(args.repeats):
                         for way in WAYS:
-                            done = subprocess.run(
-                                [sys.executable, "-m", "benchmarks.repeated_calls", "--calls-of", way, task, kernel,
-                                 str(data), str(args.calls)],
-                                capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
-                            medians[way].append(statistics.median(json.loads(done.stdout.strip().splitlines()[-1])))
+                            medians[way].append(statistics.median(fresh_process(
+                                "benchmarks.repeated_calls", "--calls-of", way, task, kernel, str(data),
+                                str(args.calls))))
                     seconds = {way: statistics.median(values) for way, values in medians.items()}
                     print(f"| {name} | {task} | {kernel} | "
                           + " | ".join(f"{seconds[way]:.3f} s" for way in WAYS)
