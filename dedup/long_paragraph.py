@@ -129,8 +129,10 @@ def long_paragraph(text: str, start: int, end: int, config: DedupConfig, kernel:
         separator = [_SPACE] if has_text else []
         fingerprint.update(_joined([*separator, units]).astype("<u4").tobytes())
         has_text = True
-        for word in number_words(_one_text(units).strings()[0]):
-            numbers.update(("\x00" if has_numbers else "").encode() + word.encode("utf-8", "surrogatepass"))
+        words_with_digits = number_words(_one_text(units).strings()[0])
+        if words_with_digits:
+            joined = ("\x00" if has_numbers else "") + "\x00".join(words_with_digits)
+            numbers.update(joined.encode("utf-8", "surrogatepass"))
             has_numbers = True
         piece = _joined([tail, *separator, units])
         starts = token_starts(piece, config.shingle)
