@@ -45,7 +45,7 @@ import numpy as np
 
 from .arrays import chunk_bounds, first_occurrences, found_in
 from .config import DedupConfig
-from .long_paragraph import long_paragraph
+from .long_paragraph import long_number_key, long_paragraph
 from .lsh import band_keys, resolve_lsh
 from .minhash import signatures
 from .normalize import NormalizedTexts, normalized_texts, number_keys, split_ascii
@@ -520,27 +520,29 @@ def row_features(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray,
     sets, numbers, batch, chars = [], [], [], 0
 
     def flush() -> None:
+        nonlocal chars
         normalized = kernel.normalized(batch, config)
         numbers.append(number_keys(normalized))
         if shingles:
             sets.append(kernel.shingle_sets(normalized, config))
         batch.clear()
+        chars = 0
 
     for text, start, end in paragraph_sources(texts, paragraphs, rows):
         if end - start > BATCH_CHARS:
             if batch:
                 flush()
-                chars = 0
-            found = long_paragraph(text, start, end, config, kernel)
-            numbers.append(np.array([found.number_key], dtype=np.uint64))
             if shingles:
+                found = long_paragraph(text, start, end, config, kernel)
                 sets.append(found.shingle_sets())
+                numbers.append(np.array([found.number_key], dtype=np.uint64))
+            else:  # its sets were kept by the first pass: only normalised again
+                numbers.append(np.array([long_number_key(text, start, end, config, kernel)], dtype=np.uint64))
             continue
         batch.append(text[start:end])
         chars += end - start
         if chars >= BATCH_CHARS:
             flush()
-            chars = 0
     if batch:
         flush()
     return (ShingleSets.concatenate(sets) if shingles else None,

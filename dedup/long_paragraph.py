@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .batch import Stages
     from .config import DedupConfig
 
-__all__ = ["WINDOW_CHARS", "LongParagraph", "long_paragraph"]
+__all__ = ["WINDOW_CHARS", "LongParagraph", "long_paragraph", "long_number_key"]
 
 WINDOW_CHARS = 1 << 20  # characters per window: a few MB of temporaries
 _CUT = re.compile(r"[\t\n\x0b\x0c\r ]")
@@ -113,8 +113,8 @@ def long_paragraph(text: str, start: int, end: int, config: DedupConfig, kernel:
     with ``kernel``'s stages under ``config`` (see the module docstring)."""
     n = config.ngram_size
     fingerprint, spaced = xxhash.xxh3_128(seed=0), xxhash.xxh3_128(seed=1)
-    numbers = xxhash.xxh3_64()
-    has_text = has_raw = has_numbers = False
+    numbers = _NumberKey()
+    has_text = has_raw = False
     tail = np.empty(0, dtype=np.uint8)  # the last n - 1 tokens shingled, or all tokens if none were
     tail_tokens, tokens, shingled = 0, 0, False
     found: list[np.ndarray] = []
@@ -129,11 +129,7 @@ def long_paragraph(text: str, start: int, end: int, config: DedupConfig, kernel:
         separator = [_SPACE] if has_text else []
         fingerprint.update(_joined([*separator, units]).astype("<u4").tobytes())
         has_text = True
-        words_with_digits = number_words(_one_text(units).strings()[0])
-        if words_with_digits:
-            joined = ("\x00" if has_numbers else "") + "\x00".join(words_with_digits)
-            numbers.update(joined.encode("utf-8", "surrogatepass"))
-            has_numbers = True
+        numbers.add(units)
         piece = _joined([tail, *separator, units])
         starts = token_starts(piece, config.shingle)
         tokens += len(starts) - tail_tokens
@@ -152,7 +148,33 @@ def long_paragraph(text: str, start: int, end: int, config: DedupConfig, kernel:
     digest = (fingerprint if has_text else spaced).digest()
     return LongParagraph(np.frombuffer(digest, dtype=">u8").astype(np.uint64), tokens, shingles,
                          _signature(shingles, tokens, config, kernel),
-                         numbers.intdigest() if has_numbers else 0)
+                         numbers.key)
+
+
+def long_number_key(text: str, start: int, end: int, config: DedupConfig, kernel: Stages,
+                    window_chars: int = WINDOW_CHARS) -> int:
+    """The ``number_key`` of :func:`long_paragraph` alone: its windows normalised, not shingled."""
+    numbers = _NumberKey()
+    for window in windows(text, start, end, window_chars):
+        numbers.add(kernel.normalized([window], config).units)
+    return numbers.key
+
+
+class _NumberKey:
+    """:func:`dedup.normalize.number_keys` of one text, fed its normalised windows in order."""
+
+    def __init__(self) -> None:
+        self._hash, self._found = xxhash.xxh3_64(), False
+
+    def add(self, units: np.ndarray) -> None:
+        words = number_words(_one_text(units).strings()[0])
+        if words:
+            self._hash.update((("\x00" if self._found else "") + "\x00".join(words)).encode("utf-8", "surrogatepass"))
+            self._found = True
+
+    @property
+    def key(self) -> int:
+        return self._hash.intdigest() if self._found else 0
 
 
 def _signature(shingles: np.ndarray, tokens: int, config: DedupConfig, kernel: Stages) -> np.ndarray | None:

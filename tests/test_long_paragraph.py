@@ -11,7 +11,7 @@ import dedup.batch
 from dedup import DedupConfig, find_duplicates, find_duplicates_streaming
 from dedup.arrays import sorted_unique
 from dedup.batch import _fingerprints, stages
-from dedup.long_paragraph import long_paragraph, windows
+from dedup.long_paragraph import long_number_key, long_paragraph, windows
 from dedup.normalize import number_keys
 
 KERNELS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
@@ -37,6 +37,7 @@ def whole(text: str, config: DedupConfig) -> tuple:
 
 def windowed(text: str, config: DedupConfig, window_chars: int) -> tuple:
     found = long_paragraph(text, 0, len(text), config, stages(config), window_chars=window_chars)
+    assert long_number_key(text, 0, len(text), config, stages(config), window_chars=window_chars) == found.number_key
     return found.fingerprint, found.tokens, found.shingles, found.signature, found.number_key
 
 
@@ -95,6 +96,7 @@ def test_find_duplicates_is_the_same_with_long_paragraphs_in_windows(monkeypatch
     expected = find_duplicates(texts, **options)
     monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 64)
     monkeypatch.setattr(dedup.batch, "long_paragraph", partial(long_paragraph, window_chars=20))
+    monkeypatch.setattr(dedup.batch, "long_number_key", partial(long_number_key, window_chars=20))
     assert expected.summary.near_duplicates > 0
     for got in find_duplicates(texts, **options), find_duplicates_streaming(lambda: iter(texts), **options):
         for column in ("doc", "index", "start", "end"):
