@@ -8,11 +8,12 @@
 """
 
 from .config import DedupConfig
+from .index import Index
 from .lsh import LSHParams
 from .pipeline import deduplicate, find_duplicates, find_duplicates_streaming, paragraph_signatures
 from .report import Cluster, Member, RepeatedBlock, Report, Summary
 from .segment import paragraph_spans
 
-__all__ = ["DedupConfig", "LSHParams", "Cluster", "Member", "RepeatedBlock", "Report", "Summary",
+__all__ = ["DedupConfig", "Index", "LSHParams", "Cluster", "Member", "RepeatedBlock", "Report", "Summary",
            "find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures", "paragraph_spans"]
 __version__ = "0.1.0"

@@ -77,7 +77,9 @@ class ParagraphFeatures:
     ``fuzzy`` marks paragraphs long enough for near-duplicate
     matching, and ``band_keys`` holds their LSH band keys (``(fuzzy.sum(),
     bands)`` uint64, from their MinHash signatures) in row order: band keys
-    travel back from workers, not the 3.5x larger signatures.
+    travel back from workers, not the 3.5x larger signatures. ``numbers``,
+    when asked for, holds each paragraph's number key
+    (:func:`dedup.normalize.number_keys`).
     """
 
     documents: int
@@ -87,6 +89,7 @@ class ParagraphFeatures:
     tokens: np.ndarray
     fuzzy: np.ndarray
     band_keys: np.ndarray
+    numbers: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ def _fingerprints(raw: list[str], normalized: NormalizedTexts) -> np.ndarray:
     return fingerprints
 
 
-def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bool = True) -> ParagraphFeatures:
+def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bool = True,
+                    keep_numbers: bool = False) -> ParagraphFeatures:
     # One long text is cut, then its paragraphs go on, about BATCH_CHARS
     # characters at a time, so that it takes no more memory than a batch of
     # short texts.
@@ -160,16 +164,18 @@ def _batch_features(texts: Sequence[str], config: DedupConfig, keep_shingles: bo
               _round_features([texts[d][s:e] for d, s, e in zip(paragraphs.doc[a:b].tolist(),
                                                                 paragraphs.start[a:b].tolist(),
                                                                 paragraphs.end[a:b].tolist())],
-                              config, keep_shingles)
+                              config, keep_shingles, keep_numbers)
               for a, b in zip(bounds[:-1], bounds[1:])]
-    fingerprints, shingles, tokens, fuzzy, keys = zip(*rounds)
+    fingerprints, shingles, tokens, fuzzy, keys, numbers = zip(*rounds)
     return ParagraphFeatures(len(texts), paragraphs, np.concatenate(fingerprints),
                              ShingleSets.concatenate(shingles) if keep_shingles else None,
-                             np.concatenate(tokens), np.concatenate(fuzzy), np.concatenate(keys))
+                             np.concatenate(tokens), np.concatenate(fuzzy), np.concatenate(keys),
+                             np.concatenate(numbers) if keep_numbers else None)
 
 
-def _round_features(raw: list[str], config: DedupConfig, keep_shingles: bool) -> tuple:
-    """Fingerprints, shingle sets (if kept), tokens, whether fuzzy, and band keys of paragraphs ``raw``."""
+def _round_features(raw: list[str], config: DedupConfig, keep_shingles: bool, keep_numbers: bool = False) -> tuple:
+    """Fingerprints, shingle sets (if kept), tokens, whether fuzzy, band keys and number keys (if kept)
+    of paragraphs ``raw``."""
     kernel = stages(config)
     normalized = kernel.normalized(raw, config)
     fingerprints = _fingerprints(raw, normalized)
@@ -181,7 +187,7 @@ def _round_features(raw: list[str], config: DedupConfig, keep_shingles: bool) ->
     lsh = resolve_lsh(config)
     signed = kernel.signatures(shingles.take(np.flatnonzero(fuzzy)), config)
     return (fingerprints, shingles if keep_shingles else None, shingles.token_counts[first].astype(np.int32), fuzzy,
-            band_keys(signed, lsh.bands, lsh.rows))
+            band_keys(signed, lsh.bands, lsh.rows), number_keys(normalized) if keep_numbers else None)
 
 
 def _long_round_features(text: str, start: int, end: int, config: DedupConfig, keep_shingles: bool) -> tuple:
@@ -191,7 +197,8 @@ def _long_round_features(text: str, start: int, end: int, config: DedupConfig, k
     lsh = resolve_lsh(config)
     signed = found.signature[None, :] if fuzzy[0] else np.empty((0, config.num_perm), dtype=np.uint32)
     return (found.fingerprint[None, :], found.shingle_sets() if keep_shingles else None,
-            np.array([found.tokens], dtype=np.int32), fuzzy, band_keys(signed, lsh.bands, lsh.rows))
+            np.array([found.tokens], dtype=np.int32), fuzzy, band_keys(signed, lsh.bands, lsh.rows),
+            np.array([found.number_key], dtype=np.uint64))
 
 
 def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> ParagraphFeatures:
@@ -200,6 +207,7 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
 
     doc = np.concatenate([p.paragraphs.doc + offset for p, offset in zip(parts, doc_offsets)])
     kept_shingles = all(p.shingles is not None for p in parts)
+    kept_numbers = all(p.numbers is not None for p in parts)
     return ParagraphFeatures(
         sum(p.documents for p in parts),
         Paragraphs(doc=doc, index=cat("index"), start=cat("start"), end=cat("end")),
@@ -208,6 +216,7 @@ def _concatenate(parts: list[ParagraphFeatures], doc_offsets: list[int]) -> Para
         np.concatenate([p.tokens for p in parts]),
         np.concatenate([p.fuzzy for p in parts]),
         np.concatenate([p.band_keys for p in parts]),
+        np.concatenate([p.numbers for p in parts]) if kept_numbers else None,
     )
 
 
@@ -430,22 +439,23 @@ def map_batches(function: Callable, texts: Iterable[str], config: DedupConfig,
 
 
 def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles: bool = True,
-                       executor: Executor | None = None) -> ParagraphFeatures:
+                       executor: Executor | None = None, keep_numbers: bool = False) -> ParagraphFeatures:
     """The per-paragraph stages over all ``texts``, batch by batch (in ``executor``, if given).
 
     Without ``keep_shingles`` only the fixed-size features are kept (about
     ``16 + 8 * bands`` bytes a paragraph): the text and its shingles are let go
-    batch by batch. A text longer than ``BATCH_CHARS`` goes in pieces cut at
+    batch by batch; with ``keep_numbers``, each paragraph's number key is kept
+    too. A text longer than ``BATCH_CHARS`` goes in pieces cut at
     blank lines, or at line breaks in mode ``"lines"``
     (:func:`dedup.segment.block_pieces`), so that its paragraphs
     spread over batches and workers as those of shorter texts do.
     """
-    function = partial(_batch_features, keep_shingles=keep_shingles)
+    function = partial(_batch_features, keep_shingles=keep_shingles, keep_numbers=keep_numbers)
     later_pieces: list[tuple[int, int]] = []
     pieces = texts if config.segmentation == "none" else _pieces(texts, config.segmentation, later_pieces)
     results = list(map_batches(function, pieces, config, executor=executor))
     if not results:
-        return _batch_features([], config, keep_shingles)
+        return _batch_features([], config, keep_shingles, keep_numbers)
     offsets, parts = zip(*results)
     return _rejoined(_concatenate(list(parts), list(offsets)), later_pieces)
 

@@ -120,12 +120,20 @@ class Report:
     A report of :func:`dedup.find_duplicates_streaming` holds no text:
     :meth:`text` and :meth:`cleaned_texts` then raise ``ValueError``, and
     :meth:`cleaned_text` cleans one text at a time as it is read again.
+
+    A report of :meth:`dedup.Index.add` or :meth:`~dedup.Index.query` names
+    indexed paragraphs too: its first ``indexed_documents`` documents (of
+    ``ids``) are the indexed documents holding a paragraph kept in the place
+    of one of the new, with those paragraphs only. They have no text and
+    are never duplicates; positions (of :meth:`cleaned_text`,
+    :meth:`removed_spans`, ...) and the :attr:`summary` count the new
+    documents only.
     """
 
     def __init__(self, *, config: DedupConfig, lsh: LSHParams, ids: Sequence, texts: Sequence[str] | None,
                  paragraphs: Paragraphs, representative: np.ndarray, jaccard: np.ndarray,
                  exact: np.ndarray, numbers_differ: np.ndarray, tokens: np.ndarray,
-                 decide: Callable[[str, int], np.ndarray] | None = None) -> None:
+                 decide: Callable[[str, int], np.ndarray] | None = None, indexed_documents: int = 0) -> None:
         self.config = config
         self.lsh = lsh
         self.ids = ids
@@ -137,6 +145,7 @@ class Report:
         self.numbers_differ = numbers_differ
         self.tokens = tokens
         self._decide = decide
+        self.indexed_documents = indexed_documents
 
     def removed_by_choice(self) -> dict[str, int]:
         """How many paragraphs each choice of :class:`~dedup.config.DedupConfig`
@@ -187,7 +196,11 @@ class Report:
 
     def text(self, member: Member | RepeatedBlock) -> str:
         """The characters a member or block covers."""
-        return self._require_texts()[self._position(member.document)][member.start : member.end]
+        position = self._position(member.document) - self.indexed_documents
+        if position < 0:
+            raise ValueError(f"document {member.document!r} is in the index, which keeps no text: "
+                             "read it from your corpus (paragraph, start and end say where)")
+        return self._require_texts()[position][member.start : member.end]
 
     def row(self, member: Member) -> int:
         """The row of a member in the paragraph-level arrays."""
@@ -198,6 +211,7 @@ class Report:
 
     @cached_property
     def _positions(self) -> dict:
+        # Of an indexed and a new document with one id, the new one: only it has text.
         return {doc_id: i for i, doc_id in enumerate(self.ids)}
 
     def boilerplate(self, min_documents: int = 2) -> list[Boilerplate]:
@@ -243,18 +257,22 @@ class Report:
 
     @cached_property
     def summary(self) -> Summary:
+        """Counts over the documents searched (not the indexed ones of a report of an index)."""
+        new = slice(int(self._document_bounds[self.indexed_documents]), None)
         p, dup = self.paragraphs, self.is_duplicate
-        lengths = p.end - p.start
+        lengths = (p.end - p.start)[new]
+        dup, exact = dup[new], self.exact[new]
+        rep, doc = self.representative[new], p.doc[new]
         return Summary(
-            documents=len(self.ids),
-            paragraphs=len(p),
+            documents=len(self.ids) - self.indexed_documents,
+            paragraphs=len(lengths),
             duplicate_paragraphs=int(dup.sum()),
-            exact_duplicates=int((dup & self.exact).sum()),
-            near_duplicates=int((dup & ~self.exact).sum()),
-            clusters=len(np.unique(self.representative[dup])),
+            exact_duplicates=int((dup & exact).sum()),
+            near_duplicates=int((dup & ~exact).sum()),
+            clusters=len(np.unique(rep[dup])),
             repeated_blocks=len(self.repeated_blocks),
             repeated_blocks_within_documents=sum(b.document == b.source_document for b in self.repeated_blocks),
-            documents_with_duplicates=len(np.unique(p.doc[dup])),
+            documents_with_duplicates=len(np.unique(doc[dup])),
             characters=int(lengths.sum()),
             duplicate_characters=int(lengths[dup].sum()),
         )
@@ -265,11 +283,13 @@ class Report:
 
     def paragraph_counts(self, first: int, count: int = 1) -> list[int]:
         """How many paragraphs each of the texts at positions ``first .. first + count - 1`` has."""
+        first += self.indexed_documents
         return np.diff(self._document_bounds[first : first + count + 1]).tolist()
 
     def removed_spans(self, first: int, count: int = 1) -> list[list[list[int]]]:
         """The ``[start, end]`` spans of the duplicate paragraphs of each of the
         texts at positions ``first .. first + count - 1``: one call for a batch."""
+        first += self.indexed_documents
         bounds = self._document_bounds[first : first + count + 1]
         rows = bounds[0] + np.flatnonzero(self.is_duplicate[bounds[0] : bounds[-1]])
         spans = np.stack([self.paragraphs.start[rows], self.paragraphs.end[rows]], axis=1).tolist()
@@ -284,6 +304,7 @@ class Report:
         """``texts``, the texts at positions ``first, first + 1, ...``, with their
         duplicate paragraphs removed (see :mod:`dedup.clean`): the texts of a
         batch are cut again, to check them, all at once."""
+        first += self.indexed_documents
         a, b = self._document_bounds[[first, first + len(texts)]]
         p = self.paragraphs
         rows = Paragraphs(p.doc[a:b] - first, p.index[a:b], p.start[a:b], p.end[a:b])
