@@ -1,8 +1,10 @@
-"""The ``dedup`` command (also ``python -m dedup``): find, clean, stats and report.
+"""The ``dedup`` command (also ``python -m dedup``): find, clean, stats, report and index.
 
 Every subcommand reads its inputs as one corpus (see :mod:`dedup.corpus`),
 streaming: the text is read twice (once more to write or to quote passages)
-and never held whole, so memory is bounded by the per-paragraph index. A pipe
+and never held whole, so memory is bounded by the per-paragraph index. With
+``--index PATH`` (find, clean, stats) the corpus is matched against a
+:class:`dedup.Index` instead, its texts held in memory for the search. A pipe
 (``-``, ``/dev/stdin``, ``<(...)``, a FIFO) is copied once to a temporary file
 and read from there. Outputs are checked before the search starts and appear
 whole or not at all (:mod:`dedup.output`).
@@ -44,6 +46,7 @@ from .corpus import (
     is_stream,
     open_corpus,
 )
+from .index import Index
 from .output import (
     STANDARD,
     AtomicOutputs,
@@ -56,7 +59,8 @@ from .output import (
 )
 from .pipeline import find_duplicates_streaming
 from .report import Member, RepeatedBlock, Report
-from .segment import paragraph_texts
+from .segment import Paragraphs, paragraph_texts
+from .store.segments import IndexFormatError, IndexLockedError
 
 __all__ = ["main"]
 
@@ -104,11 +108,18 @@ class _HelpFormatter(argparse.HelpFormatter):
         return lines
 
 
-def _corpus_options(parser: argparse.ArgumentParser) -> None:
+def _corpus_options(parser: argparse.ArgumentParser, index: str | None = "match") -> None:
+    """The inputs and the options of the search; ``index="match"`` adds --index and --add."""
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path,
                         help="files or directories: text, JSONL, JSON, CSV, TSV, Parquet, by extension; .gz/.zst "
                              "decompressed; - reads standard input (with --format)")
     parser.add_argument("--config", type=Path, metavar="TOML", help="read option defaults from this TOML file")
+    if index == "match":
+        parser.add_argument("--index", type=Path, metavar="PATH",
+                            help="match the input against this index (dedup index create) instead of itself; "
+                                 "the input's own repeats are found too")
+        parser.add_argument("--add", action="store_true",
+                            help="with --index: add the input to the index (after the output is written)")
     corpus = parser.add_argument_group("input")
     corpus.add_argument("--format", choices=("auto", *FORMATS), default="auto",
                         help="input format (default: from each file name; a name that tells none is an error)")
@@ -116,6 +127,10 @@ def _corpus_options(parser: argparse.ArgumentParser) -> None:
     corpus.add_argument("--id-field", default="id", help="field holding the id (default: id; else the line number)")
     corpus.add_argument("--on-error", choices=("stop", "skip"), default="stop",
                         help="bad record: stop with an error (default) or skip it and count it")
+    _search_options(parser)
+
+
+def _search_options(parser: argparse.ArgumentParser) -> None:
     search = parser.add_argument_group("matching")
     search.add_argument("--threshold", type=float, help="Jaccard similarity at or above which paragraphs match "
                                                         "(default 0.8)")
@@ -187,14 +202,54 @@ def _parser() -> argparse.ArgumentParser:
                                  help="write a self-contained HTML report",
                                  description="Write one HTML page: summary, largest clusters side by side with "
                                              "differences marked, boilerplate, and the LSH S-curve.")
-    _corpus_options(report)
+    _corpus_options(report, index=None)
     report.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
     report.add_argument("--clusters", type=int, default=20, help="largest clusters to show (default 20)")
     report.add_argument("--min-documents", type=int, default=3, help="boilerplate: found in at least this many "
                                                                      "documents (default 3)")
     report.add_argument("--top", type=int, default=20, help="boilerplate rows (default 20)")
     report.set_defaults(run=_report)
+    _index_parser(commands)
     return parser
+
+
+def _index_parser(commands: Any) -> None:
+    index = commands.add_parser("index", formatter_class=_HelpFormatter,
+                                help="create, grow and inspect a persistent paragraph index",
+                                description="A persistent index of the paragraphs kept so far (dedup.Index): "
+                                            "find, clean and stats match new input against it with --index PATH.")
+    actions = index.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", formatter_class=_HelpFormatter, help="create an empty index",
+                                description="Create an empty index with these matching options (fixed for its "
+                                            "life: they decide what it holds).")
+    create.add_argument("path", type=Path, metavar="PATH", help="the index directory to create")
+    create.add_argument("--config", type=Path, metavar="TOML", help="read option defaults from this TOML file")
+    _search_options(create)
+    create.set_defaults(run=_index_create)
+    add = actions.add_parser("add", formatter_class=_HelpFormatter, help="add a corpus to an index",
+                             description="Add a corpus to an index; print what of it repeats the index or "
+                                         "itself. Ids (--id-field) must be new to the index.")
+    add.add_argument("path", type=Path, metavar="PATH", help="the index")
+    _corpus_options(add, index=None)
+    add.set_defaults(run=_index_add)
+    info = actions.add_parser("info", help="print an index's counts, sizes and options")
+    info.add_argument("path", type=Path, metavar="PATH", help="the index")
+    info.add_argument("--json", action="store_true", help="print JSON instead of text")
+    info.set_defaults(run=_index_info)
+    remove = actions.add_parser("remove", help="forget documents by id")
+    remove.add_argument("path", type=Path, metavar="PATH", help="the index")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="document ids (an id of digits matches the number "
+                                                             "too, as a line number id is one)")
+    remove.set_defaults(run=_index_remove)
+    compact = actions.add_parser("compact", help="merge an index's segments into one")
+    compact.add_argument("path", type=Path, metavar="PATH", help="the index")
+    compact.set_defaults(run=_index_compact)
+    merge = actions.add_parser("merge", help="join indexes built apart into a new one")
+    merge.add_argument("output", type=Path, metavar="OUTPUT", help="the new index directory")
+    merge.add_argument("sources", nargs="+", type=Path, metavar="INDEX", help="indexes, in order")
+    merge.set_defaults(run=_index_merge)
+    for parser in (info, remove, compact, merge):
+        parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
 def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> set[str]:
@@ -217,7 +272,12 @@ def _config_file_defaults(argv: list[str], parser: argparse.ArgumentParser) -> s
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"config file {known.config}: {error}") from error
     command = parser._subparsers._group_actions[0].choices.get(known.command)  # noqa: SLF001
-    valid = {a.dest for a in command._actions} - {"help", "inputs", "config", "output", "run"}  # noqa: SLF001
+    if known.command == "index":  # dedup index ACTION: the action's options
+        action = next((word for word in argv[argv.index("index") + 1 :] if not word.startswith("-")), None)
+        command = command._subparsers._group_actions[0].choices.get(action)  # noqa: SLF001
+        if command is None or "config" not in {a.dest for a in command._actions}:  # noqa: SLF001
+            raise UsageError("--config is read by dedup index create and dedup index add only")
+    valid = {a.dest for a in command._actions} - {"help", "inputs", "config", "output", "run", "path"}  # noqa: SLF001
     defaults = {key.replace("-", "_"): value for key, value in values.items()}
     unknown = sorted(set(defaults) - valid)
     if unknown:
@@ -307,11 +367,19 @@ class Search:
     documents: Documents
     skipped: list[InputError]
     targets: list[Path]
+    commit: Callable[[], None] | None = None  # adds the input to the index (--index with --add)
+
+    def located(self, position: int) -> dict[str, Any]:
+        """Where the document at ``position`` of the report's documents is: file, line and id, or the
+        index and id of an indexed one."""
+        searched = position - self.report.indexed_documents
+        if searched < 0:
+            return {"file": None, "line": None, "index": str(self.args.index), "id": self.report.ids[position]}
+        return {"file": self.corpus.sources[self.documents.sources[searched]].where,
+                "line": self.documents.lines[searched], "id": self.documents.ids[searched]}
 
     def member(self, member: Member, exact: bool) -> dict[str, Any]:
-        position = member.document
-        return {"file": self.corpus.sources[self.documents.sources[position]].where,
-                "line": self.documents.lines[position], "id": self.documents.ids[position],
+        return {**self.located(self.report.position(member.document) + self.report.indexed_documents),
                 "paragraph": member.paragraph, "start": member.start, "end": member.end,
                 "jaccard": member.jaccard, "exact": exact, "numbers_differ": member.numbers_differ}
 
@@ -320,10 +388,16 @@ class Search:
         return _progress(self.args, (r.text for r in self.corpus.records()), description, len(self.documents))
 
     def passages(self, rows: Iterable[int], limit: int | None = None) -> dict[int, str]:
-        """The text of paragraphs ``rows``, read again (at most ``limit`` characters each)."""
+        """The text of paragraphs ``rows``, read again (at most ``limit`` characters each); an indexed
+        paragraph's is not kept, and says so."""
         rows = np.unique(np.fromiter(rows, dtype=np.int64))
-        texts = paragraph_texts(self.texts("quoting"), self.report.paragraphs, rows)
-        return {int(row): text[:limit] for row, text in zip(rows.tolist(), texts)}
+        p, offset = self.report.paragraphs, self.report.indexed_documents
+        indexed = p.doc[rows] < offset
+        searched = Paragraphs(p.doc - offset, p.index, p.start, p.end)
+        texts = paragraph_texts(self.texts("quoting"), searched, rows[~indexed])
+        quoted = {int(row): text[:limit] for row, text in zip(rows[~indexed].tolist(), texts)}
+        quoted.update((int(row), "(in the index, which keeps no text)") for row in rows[indexed].tolist())
+        return quoted
 
 
 def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = lambda corpus: []) -> Search:
@@ -362,8 +436,52 @@ def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = 
             return _progress(args, (r.text for r in records), "reading")
         return _progress(args, (r.text for r in corpus.records()), "verifying", len(documents))
 
-    report = find_duplicates_streaming(open_texts, config=config)
-    return Search(args, corpus, report, documents, skipped, targets)
+    if getattr(args, "index", None) is None:
+        if getattr(args, "add", False):
+            raise UsageError("--add adds the input to an index: give the index with --index PATH")
+        report = find_duplicates_streaming(open_texts, config=config)
+        return Search(args, corpus, report, documents, skipped, targets)
+    records = _progress(args, documents.collect(corpus.records(skipped)), "reading")
+    texts = [record.text for record in records]
+    report, commit = _match_index(args, texts, documents.ids)
+    return Search(args, corpus, report, documents, skipped, targets, commit)
+
+
+def _open_index(args: argparse.Namespace, create: bool = False) -> Index:
+    """The index at ``args.index`` (``args.path`` for dedup index), opened with the options given;
+    ``UsageError`` for a missing one unless ``create``, another's lock, or options it was not built with."""
+    path = getattr(args, "index", None) or args.path
+    if not create and not path.exists():
+        raise UsageError(f"no index at {path}; create one with: dedup index create {path}")
+    if create and path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise UsageError(f"{path} exists; dedup index create makes a new index")
+    options = {name: getattr(args, dest) for dest, name in _CONFIG_FIELDS.items()
+               if getattr(args, dest, None) is not None}
+    if not create and not getattr(args, "add", True):
+        options.pop("threshold", None)  # a query may raise the threshold
+    try:
+        return Index.open(path, **options)
+    except OptionError as error:
+        raise UsageError(f"{path}: {_option_message(args, error)}") from error
+    except (IndexFormatError, IndexLockedError) as error:
+        raise UsageError(str(error)) from error
+
+
+def _match_index(args: argparse.Namespace, texts: list[str],
+                 ids: list) -> tuple[Report, Callable[[], None] | None]:
+    """The report of ``texts`` against the index, and with --add (or dedup index add) the function that adds
+    them (``ids``) to it."""
+    index = _open_index(args)
+    try:
+        if getattr(args, "add", True):
+            return index.prepare_add(list(zip(ids, texts)))
+        return index.query(texts, threshold=args.threshold), None
+    except OptionError as error:
+        raise UsageError(f"{index.path}: {_option_message(args, error)}") from error
+    except (TypeError, ValueError) as error:
+        raise UsageError(f"adding to {index.path}: {error} (ids come from --id-field)") from error
+    except IndexLockedError as error:
+        raise UsageError(str(error)) from error
 
 
 def _as_given(source: Source, given: Path | None) -> Source:
@@ -455,16 +573,27 @@ def _find(args: argparse.Namespace) -> int:
     # Columns as Python lists once, rather than an object per member: clusters can hold millions.
     columns = zip(p.doc.tolist(), p.index.tolist(), p.start.tolist(), p.end.tolist(), report.jaccard.tolist(),
                   report.exact.tolist(), report.numbers_differ.tolist())
-    rows = [{"file": files[documents.sources[d]], "line": documents.lines[d], "id": documents.ids[d],
-             "paragraph": i, "start": s, "end": e, "jaccard": j, "exact": x, "numbers_differ": n}
+    k = report.indexed_documents
+    rows = [({"file": files[documents.sources[d - k]], "line": documents.lines[d - k], "id": documents.ids[d - k]}
+             if d >= k else search.located(d)) | {"paragraph": i, "start": s, "end": e, "jaccard": j, "exact": x,
+                                                  "numbers_differ": n}
             if in_cluster else None
             for (d, i, s, e, j, x, n), in_cluster in zip(columns, _in_clusters(report).tolist())]
     with AtomicOutputs() as outputs, open_output(outputs.temporary(args.output), args.output) as stream:
         for number, group in enumerate(report.cluster_rows):
             members = [rows[r] for r in group.tolist()]
             stream.write(json_line({"cluster": number, "size": len(group), "members": members}))
-    _say(args, *_summary_lines(search), f"wrote {_count(len(report.cluster_rows), 'cluster')} to {args.output}")
+    _say(args, *_summary_lines(search), f"wrote {_count(len(report.cluster_rows), 'cluster')} to {args.output}",
+         *_committed(search))
     return 0
+
+
+def _committed(search: Search) -> list[str]:
+    """Add the input to the index if asked (after the outputs are in place); the line that says so."""
+    if search.commit is None:
+        return []
+    search.commit()
+    return [f"added {_count(len(search.documents), 'document')} to the index {search.args.index}"]
 
 
 def _in_clusters(report: Report) -> np.ndarray:
@@ -550,7 +679,7 @@ def _clean(args: argparse.Namespace) -> int:
     _say(args, *_summary_lines(search),
          f"records: {status['kept']:,} kept as they were, {changed:,} "
          f"{'annotated' if args.annotate else 'cleaned'}{empty}, {skipped:,} skipped; "
-         f"wrote {written:,} to {args.output}")
+         f"wrote {written:,} to {args.output}", *_committed(search))
     return 0
 
 
@@ -606,7 +735,8 @@ def _statistics(search: Search, min_documents: int, top: int,
         "summary": asdict(report.summary),
         "lsh": {"bands": report.lsh.bands, "rows": report.lsh.rows,
                 "recall_at_threshold": report.lsh.recall_at_threshold},
-        "removed_by_choice": report.removed_by_choice(),
+        "removed_by_choice": None if search.commit is not None or getattr(search.args, "index", None)
+        else report.removed_by_choice(),
         "min_documents": min_documents,
         "boilerplate_paragraphs": len(every_boilerplate),
         "repeated_blocks_inside_documents": len(inside),
@@ -642,16 +772,17 @@ def _stats(args: argparse.Namespace) -> int:
         return 0
     s = search.report.summary
     choice = stats["removed_by_choice"]
-    lines = [*_summary_lines(search), "",
+    lines = [*_summary_lines(search), *_committed(search), "",
              f"documents with duplicates: {s.documents_with_duplicates / max(s.documents, 1):.1%}; "
-             f"characters in duplicates: {s.duplicate_characters / max(s.characters, 1):.1%}", "",
-             "Paragraphs each choice would remove:",
-             f"  --scope all {choice['all']:,}, across (repeats of another document) {choice['across']:,}, "
-             f"within (repeats inside one document) {choice['within']:,}",
-             f"  of the {s.duplicate_paragraphs:,} removed now: {choice['shorter than 5']:,} shorter than 5 tokens, "
-             f"{choice['shorter than 10']:,} shorter than 10, {choice['shorter than 20']:,} shorter than 20 "
-             f"(--keep-shorter-than N keeps them)", "",
-             f"Paragraphs found in >= {args.min_documents} documents (boilerplate): "
+             f"characters in duplicates: {s.duplicate_characters / max(s.characters, 1):.1%}", ""]
+    if choice is not None:  # not for a search of an index, whose choices are fixed
+        lines += ["Paragraphs each choice would remove:",
+                  f"  --scope all {choice['all']:,}, across (repeats of another document) {choice['across']:,}, "
+                  f"within (repeats inside one document) {choice['within']:,}",
+                  f"  of the {s.duplicate_paragraphs:,} removed now: {choice['shorter than 5']:,} shorter than 5 "
+                  f"tokens, {choice['shorter than 10']:,} shorter than 10, {choice['shorter than 20']:,} shorter "
+                  f"than 20 (--keep-shorter-than N keeps them)", ""]
+    lines += [f"Paragraphs found in >= {args.min_documents} documents (boilerplate): "
              f"{_shown(stats['boilerplate_paragraphs'], len(stats['boilerplate']), 'in most documents')}",
              f"  {'documents':>9}  {'times':>7}  paragraph"]
     lines += [f"  {b['documents']:>9,}  {b['occurrences']:>7,}  {_one_line(b['text'])}" for b in stats["boilerplate"]]
@@ -702,6 +833,74 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- index
+
+
+def _index_lines(index: Index) -> list[str]:
+    info = index.info()
+    return [f"{index.path}: {_count(info['documents'], 'document')}, {_count(info['paragraphs'], 'paragraph')} "
+            f"({info['distinct_paragraphs']:,} distinct texts, {info['kept_paragraphs']:,} kept), "
+            f"{_count(info['segments'], 'segment')}, {info['bytes'] / 1e6:,.1f} MB"]
+
+
+def _index_create(args: argparse.Namespace) -> int:
+    with _open_index(args, create=True) as index:
+        _say(args, f"created {index.path}: threshold {index.config.threshold}, LSH {index.config.bands} bands x "
+                   f"{index.config.rows} rows")
+    return 0
+
+
+def _index_add(args: argparse.Namespace) -> int:
+    args.index, args.add = args.path, True
+    search = _search(args)
+    search.commit()
+    with _open_index(args) as index:
+        _say(args, *_summary_lines(search), f"added {_count(len(search.documents), 'document')}",
+             *_index_lines(index))
+    return 0
+
+
+def _index_info(args: argparse.Namespace) -> int:
+    index = _open_index(args)
+    if args.json:
+        print(json.dumps(index.info(), indent=2))
+        return 0
+    config = ", ".join(f"{name}={value}" for name, value in index.info()["config"].items())
+    print("\n".join([*_index_lines(index), f"options: {config}"]))
+    return 0
+
+
+def _index_remove(args: argparse.Namespace) -> int:
+    with _open_index(args) as index:
+        wanted = [int(doc_id) if doc_id.isdigit() and doc_id not in index else doc_id for doc_id in args.ids]
+        try:
+            removed = index.remove(wanted)
+        except KeyError as error:
+            raise UsageError(f"{index.path}: {error.args[0]}; nothing removed") from error
+        _say(args, f"removed {_count(removed, 'document')}", *_index_lines(index))
+    return 0
+
+
+def _index_compact(args: argparse.Namespace) -> int:
+    with _open_index(args) as index:
+        index.compact()
+        _say(args, *_index_lines(index))
+    return 0
+
+
+def _index_merge(args: argparse.Namespace) -> int:
+    if args.output.exists() and (not args.output.is_dir() or any(args.output.iterdir())):
+        raise UsageError(f"{args.output} exists; dedup index merge writes a new index")
+    try:
+        with Index.merge(args.sources, args.output) as index:
+            _say(args, *_index_lines(index))
+    except OptionError as error:
+        raise UsageError(f"indexes built with other options cannot be merged: {error}") from error
+    except (IndexFormatError, IndexLockedError, ValueError) as error:
+        raise UsageError(str(error)) from error
+    return 0
+
+
 # ----------------------------------------------------------------------------- entry point
 
 
@@ -728,7 +927,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="dedup-") as spool:
             args.spool = Path(spool)
             return args.run(args)
-    except UsageError as error:
+    except (UsageError, IndexFormatError, IndexLockedError) as error:
         print(f"dedup: error: {error}", file=sys.stderr)
         return 2
     except InputError as error:

@@ -42,7 +42,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +63,7 @@ from .shingle import ShingleSets
 from .store.segments import (
     FORMAT_VERSION,
     IndexFormatError,
+    IndexLockedError,
     Manifest,
     Segment,
     WriterLock,
@@ -72,7 +73,7 @@ from .store.segments import (
     write_segment,
 )
 
-__all__ = ["Index", "IndexFormatError"]
+__all__ = ["Index", "IndexFormatError", "IndexLockedError"]
 
 # Options that a run may change without changing what the index holds.
 RUNTIME_OPTIONS = frozenset({"n_jobs", "kernel"})
@@ -272,6 +273,10 @@ class Index:
     def __len__(self) -> int:
         return self._manifest.live_paragraphs
 
+    def __contains__(self, doc_id: Hashable) -> bool:
+        """Whether document ``doc_id`` is in the index."""
+        return bool(self._document_numbers([doc_id])[0][0] >= 0)
+
     def info(self) -> dict[str, Any]:
         """Counts and sizes: documents, paragraphs, kept paragraphs, bucket entries, segments, bytes on disk."""
         segments = [segment for _, segment in self._segments]
@@ -306,6 +311,15 @@ class Index:
         added. On disk, the new segment and manifest are written before this
         returns; a crash before then leaves the index as it was.
         """
+        report, commit = self.prepare_add(docs, executor=executor)
+        commit()
+        return report
+
+    def prepare_add(self, docs: Iterable[Document], *,
+                    executor: Executor | None = None) -> tuple[Report, Callable[[], None]]:
+        """:meth:`add` in two steps: the report, and a function that adds ``docs`` when called
+        (before any other change to the index), so that a caller can first write what the
+        report says (the ``clean --index --add`` of the command line)."""
         self._finish_compaction()
         self._take_lock()
         ids, texts = self._documents_of(docs, check_new=True)
@@ -314,9 +328,15 @@ class Index:
         arrays = self._new_segment(ids, features, decision)
         report = self._report(ids, texts, features, decision, self._config)
         m, n = self._manifest, len(features.tokens)
-        self._append(arrays, documents=m.documents + len(texts), paragraphs=m.paragraphs + n,
-                     live_documents=m.live_documents + len(texts), live_paragraphs=m.live_paragraphs + n)
-        return report
+        generation = m.generation
+
+        def commit() -> None:
+            if self._manifest.generation != generation:
+                raise RuntimeError("the index changed since prepare_add; prepare the add again")
+            self._append(arrays, documents=m.documents + len(texts), paragraphs=m.paragraphs + n,
+                         live_documents=m.live_documents + len(texts), live_paragraphs=m.live_paragraphs + n)
+
+        return report, commit
 
     def query(self, docs: Iterable[Document], *, threshold: float | None = None,
               executor: Executor | None = None) -> Report:
@@ -701,8 +721,8 @@ class Index:
         on_disk = read_manifest(self._path)
         if on_disk.generation != self._manifest.generation:
             self._lock.release()
-            raise RuntimeError(f"{self._path}: another process changed this index since it was opened here; "
-                               "open it again")
+            raise IndexLockedError(f"{self._path}: another process changed this index since it was opened here; "
+                                   "open it again")
         remove_unlisted(self._path, on_disk)
 
     def _write_segment(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -206,6 +206,10 @@ class Report:
         """The row of a member in the paragraph-level arrays."""
         return int(self._document_bounds[self._position(member.document)]) + member.paragraph
 
+    def position(self, document: Hashable) -> int:
+        """The position of ``document`` among the documents searched; negative for an indexed one."""
+        return self._position(document) - self.indexed_documents
+
     def _position(self, document: Hashable) -> int:
         return document if isinstance(self.ids, range) else self._positions[document]
 

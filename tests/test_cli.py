@@ -590,3 +590,60 @@ def test_find_marks_near_duplicates_whose_numbers_differ_and_the_flag_keeps_them
     assert read_jsonl(tmp_path / "strict.jsonl") == []
     run("report", posts, "-o", tmp_path / "report.html", "-q")
     assert "numbers differ</span>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- dedup index
+
+LICENCE = "The licence paragraph of this corpus, long enough to match."
+
+
+def test_the_crawlers_loop_cleans_each_batch_against_everything_kept_before(tmp_path):
+    index = tmp_path / "seen.idx"
+    old = write_jsonl(tmp_path / "old.jsonl", [{"id": "a", "text": f"{LICENCE}\n\nOnly in a."},
+                                               {"id": "b", "text": f"Other text of b here.\n\n{LICENCE}"}])
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "c", "text": f"{LICENCE.replace(',', ';')}\n\nNew in c."},
+                                               {"id": "d", "text": "Nothing repeated in this one at all."}])
+    run("index", "create", index, "--threshold", "0.7")
+    added = run("index", "add", index, old)
+    assert "added 2 documents" in added.stdout and "2 documents, 4 paragraphs" in added.stdout
+    run("find", new, "--index", index, "-o", tmp_path / "clusters.jsonl")
+    (cluster,) = read_jsonl(tmp_path / "clusters.jsonl")
+    assert [(m["index"] if m["file"] is None else m["file"], m["id"], m["paragraph"]) for m in cluster["members"]] == [
+        (str(index), "a", 0), (str(new), "c", 0)]
+    cleaned = run("clean", new, "--index", index, "--add", "-o", tmp_path / "clean.jsonl")
+    assert "added 2 documents to the index" in cleaned.stdout
+    assert [r["text"] for r in read_jsonl(tmp_path / "clean.jsonl")] == ["New in c.",
+                                                                          "Nothing repeated in this one at all."]
+    again = run("clean", new, "--index", index, "--add", "-o", tmp_path / "again.jsonl", check_code=2)
+    assert "'c', already in the index" in again.stderr and not (tmp_path / "again.jsonl").exists()
+    info = json.loads(run("index", "info", index, "--json").stdout)
+    assert info["documents"] == 4 and info["segments"] == 2
+    stats = run("stats", new, "--index", index)
+    assert "3 duplicates (100.0%)" in stats.stdout
+
+
+def test_index_actions_name_what_is_wrong(tmp_path):
+    index = tmp_path / "i.idx"
+    run("index", "create", index)
+    docs = write_jsonl(tmp_path / "d.jsonl", [{"text": f"{LICENCE} {i}"} for i in range(3)])
+    run("index", "add", index, docs)  # ids are line numbers
+    assert "removed 1 document" in run("index", "remove", index, "2").stdout
+    missing = run("index", "remove", index, "2", "zz", check_code=2)
+    assert "not in the index: 2, 'zz'; nothing removed" in missing.stderr
+    assert "1 segment" in run("index", "compact", index).stdout
+    assert "no index at" in run("find", docs, "--index", tmp_path / "none", "-o", tmp_path / "c.jsonl",
+                                check_code=2).stderr
+    other = run("find", docs, "--index", index, "--ngram", "3", "-o", tmp_path / "c.jsonl", check_code=2)
+    assert "--ngram must be None, the value" in other.stderr
+    assert "--add adds the input to an index" in run("find", docs, "--add", "-o", tmp_path / "c.jsonl",
+                                                    check_code=2).stderr
+    (tmp_path / "file").write_text("x")
+    assert "not a dedup index" in run("index", "info", tmp_path / "file", check_code=2).stderr
+    assert "exists; dedup index create" in run("index", "create", index, check_code=2).stderr
+    run("index", "create", tmp_path / "j.idx", "--ngram", "3")
+    merged = run("index", "merge", tmp_path / "m.idx", index, tmp_path / "j.idx", check_code=2)
+    assert "cannot be merged" in merged.stderr and "ngram" in merged.stderr
+    locked = dedup.Index.open(index)
+    locked.remove([1])
+    assert "another process" in run("index", "compact", index, check_code=2).stderr
+    locked.close()

@@ -6,14 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
+from benchmarks.corpora import records
 from dedup import DedupConfig, Index, find_duplicates
 from dedup.config import OptionError
 from dedup.store.segments import IndexFormatError, IndexLockedError, Segment
+from tests.helpers import needs_shared
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "東", "京", "12", "3.5"]
 paragraph = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join)
@@ -276,3 +279,28 @@ def test_opening_reads_no_array(tmp_path, monkeypatch):
                         lambda self, name: read.append(name) or real(self, name))
     Index.open(folder)
     assert read == ["removed_docs"]  # a few bytes: the documents removed
+
+
+_ADD_SHARD = """
+import json, sys
+from benchmarks.corpora import records
+from tests.test_index import decisions
+import dedup
+docs = [(r["id"], r["text"]) for r in records("20newsgroups.jsonl.gz")][int(sys.argv[2]) : int(sys.argv[3])]
+with dedup.Index.open(sys.argv[1]) as index:
+    print(json.dumps(decisions(index.add(docs))))
+"""
+
+
+@needs_shared
+def test_20newsgroups_in_five_shards_each_added_by_a_fresh_process_decides_as_one_run(tmp_path):
+    docs = [(r["id"], r["text"]) for r in records("20newsgroups.jsonl.gz")]
+    whole = json.loads(json.dumps(decisions(find_duplicates(docs))))
+    bounds = np.linspace(0, len(docs), 6).astype(int).tolist()
+    found = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        out = subprocess.run([sys.executable, "-c", _ADD_SHARD, str(tmp_path / "ng.idx"), str(a), str(b)],
+                             capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])
+        found += json.loads(out.stdout)
+    assert len(found) == len(whole) and sum(kept != mine for mine, kept, *_ in whole) > 10000
+    assert found == whole
