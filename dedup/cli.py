@@ -120,6 +120,9 @@ def _corpus_options(parser: argparse.ArgumentParser, index: str | None = "match"
                                  "the input's own repeats are found too")
         parser.add_argument("--add", action="store_true",
                             help="with --index: add the input to the index (after the output is written)")
+        parser.add_argument("--index-only", action="store_true",
+                            help="with --index: match the input against the index only, not against itself "
+                                 "(decontamination: what a training set shares with an indexed benchmark)")
     corpus = parser.add_argument_group("input")
     corpus.add_argument("--format", choices=("auto", *FORMATS), default="auto",
                         help="input format (default: from each file name; a name that tells none is an error)")
@@ -437,8 +440,9 @@ def _search(args: argparse.Namespace, outputs: Callable[[Corpus], list[Path]] = 
         return _progress(args, (r.text for r in corpus.records()), "verifying", len(documents))
 
     if getattr(args, "index", None) is None:
-        if getattr(args, "add", False):
-            raise UsageError("--add adds the input to an index: give the index with --index PATH")
+        for flag in ("add", "index_only"):
+            if getattr(args, flag, False):
+                raise UsageError(f"--{flag.replace('_', '-')} needs an index: give it with --index PATH")
         report = find_duplicates_streaming(open_texts, config=config)
         return Search(args, corpus, report, documents, skipped, targets)
     records = _progress(args, documents.collect(corpus.records(skipped)), "reading")
@@ -474,8 +478,11 @@ def _match_index(args: argparse.Namespace, texts: list[str],
     index = _open_index(args)
     try:
         if getattr(args, "add", True):
+            if getattr(args, "index_only", False):
+                raise UsageError("--index-only and --add do not go together: what is added is matched "
+                                 "against itself too")
             return index.prepare_add(list(zip(ids, texts)))
-        return index.query(texts, threshold=args.threshold), None
+        return index.query(texts, threshold=args.threshold, each_other=not args.index_only), None
     except OptionError as error:
         raise UsageError(f"{index.path}: {_option_message(args, error)}") from error
     except (TypeError, ValueError) as error:

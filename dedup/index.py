@@ -51,11 +51,12 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from .arrays import first_occurrences, found_in, offsets_of, range_positions, run_starts, sorted_unique
+from .arrays import first_occurrences, found_in, key_order, offsets_of, range_positions, run_starts, sorted_unique
 from .batch import ParagraphFeatures, paragraph_features, stages
 from .cluster import MAX_KEPT_PER_BUCKET, SetSimilarity, kept_in_place
 from .config import DedupConfig, OptionError
-from .lsh import resolve_lsh
+from .hashing import fmix64
+from .lsh import column_buckets, resolve_lsh
 from .pipeline import Document, read_documents
 from .report import Report
 from .segment import Paragraphs
@@ -82,19 +83,55 @@ MAX_SEGMENTS = 8
 _EXACT, _NUMBERS_DIFFER = 1, 2
 
 
-def _id_bytes(doc_id: Hashable) -> bytes:
-    """A document id as bytes that tell ``1`` from ``"1"``."""
-    if isinstance(doc_id, str):
-        return b"s" + doc_id.encode("utf-8", "surrogatepass")
-    return b"i" + str(int(doc_id)).encode("ascii")
+@dataclass(frozen=True)
+class _DocumentIds:
+    """Document ids as arrays: ``kinds`` (1 for a str id, 0 for an int), ``ints`` (the int ids),
+    the UTF-8 of the str ids (``offsets`` into ``blob``, empty for int ids), and a 64-bit ``keys``
+    each (xxh3-64 of a str, a mix of an int) to look ids up by."""
+
+    kinds: np.ndarray
+    ints: np.ndarray
+    offsets: np.ndarray
+    blob: np.ndarray
+    keys: np.ndarray
+
+    @staticmethod
+    def of(ids: Sequence[Hashable]) -> _DocumentIds:
+        n = len(ids)
+        if isinstance(ids, range):  # texts without ids: numbers, encoded in array operations
+            ints = np.arange(ids.start, ids.stop, ids.step, dtype=np.int64)
+            kinds, texts = np.zeros(n, dtype=np.uint8), []
+        else:
+            kinds = np.fromiter((type(doc_id) is str for doc_id in ids), dtype=np.uint8, count=n)
+            try:
+                ints = np.fromiter((0 if type(doc_id) is str else doc_id for doc_id in ids), dtype=np.int64, count=n)
+            except OverflowError:
+                raise ValueError("an int document id of the index must fit in 64 bits") from None
+            texts = [doc_id.encode("utf-8", "surrogatepass") for doc_id in ids if type(doc_id) is str]
+        lengths = np.zeros(n, dtype=np.int64)
+        lengths[kinds == 1] = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        keys = fmix64(ints.astype(np.uint64))
+        keys[kinds == 1] = np.fromiter(map(xxhash.xxh3_64_intdigest, texts), dtype=np.uint64, count=len(texts))
+        return _DocumentIds(kinds, ints, offsets_of(lengths), np.frombuffer(b"".join(texts), dtype=np.uint8), keys)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"doc_id_kinds": self.kinds, "doc_int_ids": self.ints, "doc_id_offsets": self.offsets,
+                "doc_id_bytes": self.blob}
+
+    def id(self, position: int) -> Hashable:
+        return _stored_id(self.kinds, self.ints, self.offsets, self.blob, position)
 
 
-def _id_of(encoded: bytes) -> Hashable:
-    return encoded[1:].decode("utf-8", "surrogatepass") if encoded[:1] == b"s" else int(encoded[1:])
+def _stored_id(kinds: np.ndarray, ints: np.ndarray, offsets: np.ndarray, blob: np.ndarray, position: int) -> Hashable:
+    if not kinds[position]:
+        return int(ints[position])
+    return blob[offsets[position] : offsets[position + 1]].tobytes().decode("utf-8", "surrogatepass")
 
 
-def _id_keys(encoded: list[bytes]) -> np.ndarray:
-    return np.fromiter((xxhash.xxh3_64_intdigest(e) for e in encoded), dtype=np.uint64, count=len(encoded))
+def _doc_ids(segment: Any, positions: np.ndarray) -> list[Hashable]:
+    """The ids of the documents at ``positions`` of a segment's documents."""
+    columns = [segment[name] for name in ("doc_id_kinds", "doc_int_ids", "doc_id_offsets", "doc_id_bytes")]
+    return [_stored_id(*columns, position) for position in np.asarray(positions).tolist()]
 
 
 def _live(docs: np.ndarray, removed: np.ndarray) -> np.ndarray:
@@ -338,12 +375,17 @@ class Index:
 
         return report, commit
 
-    def query(self, docs: Iterable[Document], *, threshold: float | None = None,
+    def query(self, docs: Iterable[Document], *, threshold: float | None = None, each_other: bool = True,
               executor: Executor | None = None) -> Report:
         """The :class:`~dedup.report.Report` :meth:`add` would return for ``docs``, the index unchanged.
 
         ``threshold`` may be raised above the index's (the LSH banding stays
         the index's); a lower one would miss what the index did not keep.
+        Without ``each_other``, paragraphs of ``docs`` repeat only indexed
+        ones, never each other: what a training set shares with an indexed
+        benchmark. (The earliest kept paragraph like a new one is an indexed
+        one whenever there is one, so this only keeps those that repeat no
+        indexed paragraph.)
         """
         config = self._config
         if threshold is not None and threshold != config.threshold:
@@ -354,7 +396,14 @@ class Index:
         self._finish_compaction()
         ids, texts = self._documents_of(docs, check_new=False)
         features = paragraph_features(texts, config, executor=executor, keep_numbers=True)
-        return self._report(ids, texts, features, self._decide(features, config), config)
+        decision = self._decide(features, config)
+        if not each_other:
+            rows = self._manifest.paragraphs + np.arange(len(decision.representative))
+            decision.representative[:] = np.where(decision.representative >= rows[0], rows,
+                                                  decision.representative)
+            own = decision.representative == rows
+            decision.jaccard[own], decision.exact[own], decision.numbers_differ[own] = 1.0, True, False
+        return self._report(ids, texts, features, decision, config)
 
     def remove(self, doc_ids: Iterable[Hashable]) -> int:
         """Forget documents ``doc_ids``: their paragraphs no longer match. Returns how many were removed;
@@ -411,7 +460,7 @@ class Index:
         keys, owners = merged["doc_keys"], merged["doc_key_order"]
         for at in np.flatnonzero(keys[1:] == keys[:-1]).tolist():
             left, right = _doc_ids(merged, owners[at : at + 2])
-            if left == right:
+            if left == right and type(left) is type(right):
                 raise ValueError(f"document id {left!r} is in more than one of the indexes; ids must be unique")
         index = Index(config=first.config)
         folder = Path(out)
@@ -446,8 +495,8 @@ class Index:
 
     def _document_numbers(self, doc_ids: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray]:
         """The global number (-1 for ids not in the index) and paragraph count of each live document ``doc_ids``."""
-        encoded = [_id_bytes(doc_id) for doc_id in doc_ids]
-        keys = _id_keys(encoded)
+        wanted = _DocumentIds.of(doc_ids)
+        keys = wanted.keys
         numbers = np.full(len(keys), -1, dtype=np.int64)
         paragraphs = np.zeros(len(keys), dtype=np.int64)
         for _, segment in self._segments:
@@ -458,7 +507,8 @@ class Index:
             docs = segment["doc_numbers"][local]
             live = _live(docs, self._removed)
             for q, position, doc in zip(query[live].tolist(), local[live].tolist(), docs[live].tolist()):
-                if _doc_id_bytes(segment, position) == encoded[q]:
+                stored, given = _doc_ids(segment, [position])[0], wanted.id(q)
+                if stored == given and type(stored) is type(given):
                     numbers[q] = doc
                     paragraphs[q] = segment["doc_paragraphs"][position]
         return numbers, paragraphs
@@ -495,6 +545,8 @@ class Index:
         m, bands = keys.shape
         counts = np.zeros((m, bands), dtype=np.int64)
         out_band, out_key, out_row = [], [], []
+        if not any(len(segment["band_keys"]) for _, segment in self._segments):
+            bands = 0  # nothing indexed for near-duplicates yet
         for k in range(bands):
             query_parts, row_parts = [], []
             wanted_keys, wanted = np.unique(keys[:, k], return_inverse=True)
@@ -574,10 +626,13 @@ class Index:
         prior_sets, prior_numbers, prior_docs = self._sets(prior)
         p = len(prior)
         # The search runs over combined rows: the indexed holders, then the new paragraphs.
-        bucket, member = _buckets(np.concatenate([band, np.repeat(np.arange(node_keys.shape[1]), len(nodes))]),
-                                  np.concatenate([key, node_keys.T.ravel()]),
-                                  np.concatenate([np.searchsorted(prior, prior_row),
-                                                  np.tile(p + nodes, node_keys.shape[1])]))
+        prior_member = np.searchsorted(prior, prior_row)
+        order = np.lexsort((prior_member, band))
+        band, key, prior_member = band[order], key[order], prior_member[order]
+        cuts = np.searchsorted(band, np.arange(node_keys.shape[1] + 1))
+        bucket, member = column_buckets(
+            (np.concatenate([key[cuts[k] : cuts[k + 1]], node_keys[:, k]]),
+             np.concatenate([prior_member[cuts[k] : cuts[k + 1]], p + nodes])) for k in range(node_keys.shape[1]))
         combined_first = np.concatenate([np.arange(p), p + first])
         combined_doc = np.concatenate([prior_docs, self._manifest.documents + features.paragraphs.doc])
         protected = np.concatenate([np.ones(p, dtype=bool), features.tokens < config.keep_shorter_than])
@@ -692,16 +747,16 @@ class Index:
         keys, counts, nodes = node_keys[is_kept], counts[is_kept], decision.nodes[is_kept]
         band_keys, band_rows, bounds = [], [], [0]
         for k in range(keys.shape[1]):
-            order = np.lexsort((nodes, keys[:, k]))
+            order, repeats = key_order(keys[:, k])  # by key, then node
             column = keys[order, k]
-            starts = run_starts(column)
+            starts = np.concatenate([[True], ~repeats]) if len(order) else np.ones(0, dtype=bool)
             rank = np.arange(len(column)) - np.flatnonzero(starts)[np.cumsum(starts) - 1]
             holds = rank < MAX_KEPT_PER_BUCKET - counts[order, k]
             band_keys.append(column[holds])
             band_rows.append(base + nodes[order][holds])
             bounds.append(bounds[-1] + int(holds.sum()))
         held = sorted_unique(np.concatenate(band_rows)) - base if band_rows else np.empty(0, dtype=np.int64)
-        sets = features.shingles.take(held).unique()
+        sets = features.shingles.take(held)
         arrays.update(
             band_bounds=np.array(bounds, dtype=np.int64),
             band_keys=np.concatenate(band_keys) if band_keys else np.empty(0, dtype=np.uint64),
@@ -805,39 +860,12 @@ def _tail_to_compact(segments: list) -> int:
     return count
 
 
-def _buckets(band: np.ndarray, key: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Buckets of ``(band, key)`` entries shared by two or more members: ``(bucket, member)``, members
-    ascending within a bucket (as :func:`dedup.lsh.buckets`)."""
-    order = np.lexsort((member, key, band))
-    band, key, member = band[order], key[order], member[order]
-    starts = run_starts(np.stack([band.astype(np.uint64), key], axis=1)) if len(band) else np.ones(0, dtype=bool)
-    same_member = np.zeros(len(member), dtype=bool)
-    same_member[1:] = ~starts[1:] & (member[1:] == member[:-1])
-    band, key, member, starts = band[~same_member], key[~same_member], member[~same_member], starts[~same_member]
-    label = np.cumsum(starts) - 1
-    shared = np.bincount(label)[label] >= 2 if len(label) else np.zeros(0, dtype=bool)
-    _, bucket = np.unique(label[shared], return_inverse=True)
-    return bucket.astype(np.int64), member[shared]
-
-
 def _documents_arrays(ids: Sequence[Hashable], doc_base: int, paragraphs: np.ndarray) -> dict[str, np.ndarray]:
-    encoded = [_id_bytes(doc_id) for doc_id in ids]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    keys = _id_keys(encoded)
-    order = np.argsort(keys, kind="stable")
-    return {"doc_numbers": np.arange(doc_base, doc_base + len(ids), dtype=np.int64), "doc_keys": keys[order],
-            "doc_key_order": order.astype(np.int64), "doc_id_offsets": offsets_of(lengths),
-            "doc_id_bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+    encoded = _DocumentIds.of(ids)
+    order = np.argsort(encoded.keys, kind="stable")
+    return {"doc_numbers": np.arange(doc_base, doc_base + len(ids), dtype=np.int64), "doc_keys": encoded.keys[order],
+            "doc_key_order": order.astype(np.int64), **encoded.arrays(),
             "doc_paragraphs": np.asarray(paragraphs, dtype=np.int64)}
-
-
-def _doc_id_bytes(segment: Any, position: int) -> bytes:
-    offsets = segment["doc_id_offsets"]
-    return segment["doc_id_bytes"][offsets[position] : offsets[position + 1]].tobytes()
-
-
-def _doc_ids(segment: Any, positions: np.ndarray) -> list[Hashable]:
-    return [_id_of(_doc_id_bytes(segment, position)) for position in np.asarray(positions).tolist()]
 
 
 def _empty_segment(config: DedupConfig, removed: np.ndarray) -> dict[str, np.ndarray]:
@@ -892,6 +920,7 @@ def _compacted(segments: Sequence[Any], removed: np.ndarray, drop_removed: bool)
     order = np.lexsort((key_owner, keys))
     out.update(doc_numbers=numbers[keep], doc_keys=keys[order], doc_key_order=key_owner[order],
                doc_id_offsets=offsets_of(lengths[keep]), doc_id_bytes=id_bytes,
+               doc_id_kinds=cat("doc_id_kinds")[keep], doc_int_ids=cat("doc_int_ids")[keep],
                doc_paragraphs=cat("doc_paragraphs")[keep])
 
     fp = {name: cat(name) for name in ("fp_hi", "fp_lo", "fp_docs", "fp_rep", "fp_rep_docs", "fp_jaccard",

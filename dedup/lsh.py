@@ -29,6 +29,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .config import DedupConfig
 
 __all__ = ["LSHParams", "collision_probability", "optimal_bands", "lsh_params", "resolve_lsh", "band_keys",
-           "buckets"]
+           "buckets", "column_buckets"]
 
 _GRID = 2000  # midpoint-rule intervals for the error areas; far finer than the curves vary
 
@@ -118,8 +119,16 @@ def buckets(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     members ascending within a bucket. Only buckets of two or more members are
     listed.
     """
+    rows = np.arange(len(keys), dtype=np.int64)
+    return column_buckets((column, rows) for column in keys.T)
+
+
+def column_buckets(columns: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`buckets` of band columns given as ``(keys, members)`` pairs: a
+    band need not hold every member (members ascending within each column,
+    each at most once per key)."""
     bucket_parts, member_parts, next_id = [], [], 0
-    for column in keys.T:
+    for column, members in columns:
         order, repeats = key_order(column)
         starts = np.ones(len(order), dtype=bool)
         starts[1:] = ~repeats
@@ -128,7 +137,7 @@ def buckets(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         shared[:-1] |= repeats
         opens = starts[shared]  # each run of shared rows is one bucket
         bucket_parts.append(np.cumsum(opens) - 1 + next_id)
-        member_parts.append(order[shared])
+        member_parts.append(members[order[shared]])
         next_id += int(opens.sum())
     if not bucket_parts:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)

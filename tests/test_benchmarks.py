@@ -132,3 +132,18 @@ def test_a_template_family_has_no_near_duplicates():
 
     family = template_family(300)
     assert len(set(family)) == 300 and find_duplicates(family).summary.duplicate_paragraphs == 0
+
+
+@needs_shared
+def test_index_benchmark_smoke_run_prints_a_row_per_system():
+    from benchmarks.index import SYSTEMS as INDEX_SYSTEMS
+
+    done = subprocess.run([sys.executable, "-m", "benchmarks.index", "--smoke"], cwd=ROOT, check=True,
+                          capture_output=True, text=True, timeout=600)
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in done.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| system")}
+    assert set(rows) == set(INDEX_SYSTEMS)
+    for system in ("dedup", "dedup numba"):
+        assert rows[system][-1].rstrip(" |") == "1.0000"  # every match verified exactly
+        assert float(rows[system][-2]) >= 0.99
+        assert rows[system][2].endswith("x")  # add against find_duplicates, same run

@@ -635,8 +635,7 @@ def test_index_actions_name_what_is_wrong(tmp_path):
                                 check_code=2).stderr
     other = run("find", docs, "--index", index, "--ngram", "3", "-o", tmp_path / "c.jsonl", check_code=2)
     assert "--ngram must be None, the value" in other.stderr
-    assert "--add adds the input to an index" in run("find", docs, "--add", "-o", tmp_path / "c.jsonl",
-                                                    check_code=2).stderr
+    assert "--add needs an index" in run("find", docs, "--add", "-o", tmp_path / "c.jsonl", check_code=2).stderr
     (tmp_path / "file").write_text("x")
     assert "not a dedup index" in run("index", "info", tmp_path / "file", check_code=2).stderr
     assert "exists; dedup index create" in run("index", "create", index, check_code=2).stderr

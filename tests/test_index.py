@@ -304,3 +304,16 @@ def test_20newsgroups_in_five_shards_each_added_by_a_fresh_process_decides_as_on
         found += json.loads(out.stdout)
     assert len(found) == len(whole) and sum(kept != mine for mine, kept, *_ in whole) > 10000
     assert found == whole
+
+
+def test_a_query_of_the_index_only_removes_what_repeats_an_indexed_paragraph():
+    index = Index()
+    index.add([("q1", "What is the capital city of France, in a few words?")])
+    train = [("t1", "What is the capital city of France, in a few words!\n\nA sentence the training set repeats."),
+             ("t2", "A sentence the training set repeats.\n\nWhat is the capital city of France in a few words")]
+    both = index.query(train)
+    only = index.query(train, each_other=False)
+    assert both.summary.duplicate_paragraphs == 3
+    assert only.summary.duplicate_paragraphs == 2
+    assert only.cleaned_texts() == ["A sentence the training set repeats.", "A sentence the training set repeats."]
+    assert {m.document for c in only.clusters for m in c.members} == {"q1", "t1", "t2"}
