@@ -32,6 +32,7 @@ import json
 import os
 import pickle
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -90,6 +91,8 @@ def _options(system: str) -> dict:
 def build(system: str, workdir: Path) -> dict:
     texts = json.loads((workdir / "indexed.json").read_text())
     target = workdir / system.replace(" ", "-")
+    if target.is_dir():  # the previous repeat's
+        shutil.rmtree(target)
     out = {}
     if system.startswith("dedup"):
         import dedup
@@ -229,7 +232,10 @@ def worker(task: str, system: str, workdir: Path) -> None:
 
 
 def run(indexed: int, queries: int, systems: list[str], repeats: int, workdir: Path) -> list[dict]:
-    texts, query_texts, sources = corpus(indexed, queries)
+    made = workdir / f"corpus-{indexed}-{queries}.json"  # cutting the corpora takes minutes: once per size
+    if not made.exists():
+        made.write_text(json.dumps(corpus(indexed, queries)))
+    texts, query_texts, sources = json.loads(made.read_text())
     (workdir / "indexed.json").write_text(json.dumps(texts))
     (workdir / "queries.json").write_text(json.dumps(query_texts))
     rows = []
@@ -279,11 +285,16 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="3,000 paragraphs, 1,000 queries, one repeat")
+    parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here, to run again")
     args = parser.parse_args()
     if args.smoke:
         args.indexed, args.queries, args.repeats = 3000, 1000, 1
-    with tempfile.TemporaryDirectory(prefix="dedup-index-bench-") as folder:
-        rows = run(args.indexed, args.queries, args.systems, args.repeats, Path(folder))
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        rows = run(args.indexed, args.queries, args.systems, args.repeats, args.workdir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="dedup-index-bench-") as folder:
+            rows = run(args.indexed, args.queries, args.systems, args.repeats, Path(folder))
     command = "python -m benchmarks.index" + " --smoke" * args.smoke
     text = table(rows, command)
     print(text)

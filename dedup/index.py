@@ -262,12 +262,13 @@ class Index:
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise FileExistsError(f"{folder}: exists and is not an empty directory; save writes a new index")
         folder.mkdir(parents=True, exist_ok=True)
-        arrays = _compacted([segment for _, segment in self._segments], self._removed, drop_removed=True)
+        segments = [segment for _, segment in self._segments]
+        arrays = _compacted(segments, self._removed, drop_removed=True) if segments else None
         old_lock = self._lock
         self._bind(folder)
         self._lock.acquire()
-        entry = self._write_segment(arrays)
-        manifest = dataclasses.replace(self._manifest, segments=(entry,), generation=self._manifest.generation + 1)
+        entries = () if arrays is None else (self._write_segment(arrays),)
+        manifest = dataclasses.replace(self._manifest, segments=entries, generation=self._manifest.generation + 1)
         self._write_manifest(manifest)
         if old_lock is not None:
             old_lock.release()
@@ -398,9 +399,9 @@ class Index:
         features = paragraph_features(texts, config, executor=executor, keep_numbers=True)
         decision = self._decide(features, config)
         if not each_other:
-            rows = self._manifest.paragraphs + np.arange(len(decision.representative))
-            decision.representative[:] = np.where(decision.representative >= rows[0], rows,
-                                                  decision.representative)
+            base = self._manifest.paragraphs
+            rows = base + np.arange(len(decision.representative))
+            decision.representative[:] = np.where(decision.representative >= base, rows, decision.representative)
             own = decision.representative == rows
             decision.jaccard[own], decision.exact[own], decision.numbers_differ[own] = 1.0, True, False
         return self._report(ids, texts, features, decision, config)
@@ -452,11 +453,14 @@ class Index:
                     getattr(source.config, name) for name in differ), f"{', '.join(differ)} of {path}")
         parts, documents, paragraphs = [], 0, 0
         for source in sources:
-            arrays = _compacted([segment for _, segment in source._segments], source._removed, drop_removed=True)
-            parts.append(_shifted(arrays, paragraphs, documents))
+            if source._segments:
+                arrays = _compacted([segment for _, segment in source._segments], source._removed,
+                                    drop_removed=True)
+                parts.append(_shifted(arrays, paragraphs, documents))
             documents += source._manifest.documents
             paragraphs += source._manifest.paragraphs
-        merged = _compacted(parts, np.empty(0, dtype=np.int64), drop_removed=True)
+        merged = _compacted(parts, np.empty(0, dtype=np.int64), drop_removed=True) if parts else _empty_segment(
+            first.config, np.empty(0, dtype=np.int64))
         keys, owners = merged["doc_keys"], merged["doc_key_order"]
         for at in np.flatnonzero(keys[1:] == keys[:-1]).tolist():
             left, right = _doc_ids(merged, owners[at : at + 2])

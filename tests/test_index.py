@@ -317,3 +317,16 @@ def test_a_query_of_the_index_only_removes_what_repeats_an_indexed_paragraph():
     assert only.summary.duplicate_paragraphs == 2
     assert only.cleaned_texts() == ["A sentence the training set repeats.", "A sentence the training set repeats."]
     assert {m.document for c in only.clusters for m in c.members} == {"q1", "t1", "t2"}
+
+
+def test_empty_indexes_save_merge_and_answer(tmp_path):
+    empty = Index()
+    assert empty.query([]).summary.paragraphs == 0
+    assert empty.query(["A paragraph long enough to be compared here."], each_other=False).summary.paragraphs == 1
+    empty.save(tmp_path / "e.idx")
+    empty.close()
+    with Index.open(tmp_path / "f.idx") as other:
+        other.add([("x", "A paragraph long enough to be compared here.")])
+    merged = Index.merge([tmp_path / "e.idx", tmp_path / "f.idx"], tmp_path / "m.idx")
+    assert merged.documents == 1 and "x" in merged and "y" not in merged
+    assert merged.query(["A paragraph long enough to be compared here!"]).summary.duplicate_paragraphs == 1
