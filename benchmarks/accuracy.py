@@ -19,10 +19,10 @@ import numpy as np
 
 from benchmarks.corpora import paragraphs
 from dedup import DedupConfig, Report, find_duplicates
-from dedup.normalize import normalize
 from dedup.reference import exact_pairs
-from dedup.shingle import ShingleSets, shingle_sets
-from dedup.verify import jaccard
+from dedup.stages.normalize import normalize
+from dedup.stages.shingle import ShingleSets, shingle_sets
+from dedup.stages.verify import jaccard
 
 
 def true_pairs(texts: list[str], config: DedupConfig):

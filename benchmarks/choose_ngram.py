@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.corpora import paragraphs, with_word_edits
-from dedup.normalize import normalize
 from dedup.reference import exact_pairs
-from dedup.shingle import shingle_sets
-from dedup.verify import jaccard
+from dedup.stages.normalize import normalize
+from dedup.stages.shingle import shingle_sets
+from dedup.stages.verify import jaccard
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -4,7 +4,7 @@ Each run is the command in a fresh process (``python -m dedup``), output to a
 temporary directory; runs alternate between the two commands, and the median
 of ``--repeats`` runs of each is reported with their ratio. ``clean`` reads the
 corpus a third time to write it, and cuts the texts that lost a paragraph
-again to check them (:mod:`dedup.clean`); ``find`` writes the clusters.
+again to check them (:mod:`dedup.report.clean`); ``find`` writes the clusters.
 
 Then, in this process, the corpus is cleaned by the library and each cleaned
 text compared with the same text with only deletions (no blank line set
@@ -34,8 +34,8 @@ import numpy as np
 
 from benchmarks.corpora import SHARED_DATA, paragraphs, records
 from dedup import find_duplicates
-from dedup.clean import _cleaned
-from dedup.segment import LINE_BREAK
+from dedup.report.clean import _cleaned
+from dedup.stages.segment import LINE_BREAK
 
 
 def command_seconds(command: str, corpus: Path, folder: Path) -> float:

@@ -144,7 +144,7 @@ def rounds(jobs: list[tuple[str, str, Path]], repeats: int, workdir: Path) -> li
 def accuracy(texts: list[str], result: dict, truth) -> tuple[float, float]:
     """(pair recall, edge precision) of one system's clusters against exact ground truth."""
     from benchmarks.accuracy import recall_of_removals
-    from dedup.verify import jaccard
+    from dedup.stages.verify import jaccard
 
     exact, near, sets, owner = truth
     recall = recall_of_removals(result["labels"], exact + near)
@@ -172,7 +172,7 @@ def compare(name: str, texts: list[str], systems: list[str], repeats: int, workd
     from benchmarks.accuracy import true_pairs
     from benchmarks.systems import SYSTEMS
     from dedup import DedupConfig
-    from dedup.normalize import normalize_all
+    from dedup.stages.normalize import normalize_all
 
     texts = [t for t, n in zip(texts, normalize_all(texts)) if n]  # drop those that normalise to nothing
     megabytes = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts) / 1e6

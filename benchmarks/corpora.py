@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
-from dedup.segment import paragraph_spans
+from dedup.stages.segment import paragraph_spans
 
 SHARED_DATA = Path(os.environ.get("DEDUP_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 SAMPLE_ARTICLE = SHARED_DATA / "seed" / "000_6b42063b11dfa2d8.txt"
@@ -27,7 +27,7 @@ def records(name: str, limit: int | None = None) -> Iterator[dict]:
 
 
 def paragraphs(name: str, limit: int | None = None, min_words: int = 0) -> list[str]:
-    """Paragraphs of the first ``limit`` records' texts, cut as ``dedup.segment`` does."""
+    """Paragraphs of the first ``limit`` records' texts, cut as ``dedup.stages.segment`` does."""
     out = []
     for record in records(name):
         text = record["text"]

@@ -201,9 +201,9 @@ def exact_jaccard(left_texts: list[str], right_texts: list[str]) -> np.ndarray:
     """Exact Jaccard of word-bigram sets of normalised texts, pair by pair; 1 for texts the same once
     normalised, even with no word ("--", "|>"): exact copies match whatever their sets."""
     from dedup.config import DedupConfig
-    from dedup.normalize import normalize_all, normalized_texts
-    from dedup.shingle import shingle_sets
-    from dedup.verify import jaccard
+    from dedup.stages.normalize import normalize_all, normalized_texts
+    from dedup.stages.shingle import shingle_sets
+    from dedup.stages.verify import jaccard
 
     config = DedupConfig()
     sets = shingle_sets(normalized_texts(left_texts + right_texts, config.unicode_form, config.casefold,

@@ -4,7 +4,7 @@ For each corpus, collects the batches of shingle sets that the numpy
 ``find_duplicates`` signs (paragraphs of 5 tokens or more, first copies only)
 and, with ``--all-paragraphs``, those ``paragraph_signatures`` signs (every
 paragraph's). Then times, two ways, alternating, and prints the medians:
-``dedup.minhash.signatures`` over the batches, and the whole call on one core.
+``dedup.stages.minhash.signatures`` over the batches, and the whole call on one core.
 The two ways are sets of shared short sizes by size (the default), and every
 set in order (``_BY_SIZE_MAX = 0``: one ``reduceat`` call per set and
 permutation). Both must give the same results.
@@ -25,24 +25,24 @@ from unittest import mock
 
 import numpy as np
 
-import dedup.batch
-import dedup.minhash
+import dedup.engines.local
+import dedup.stages.minhash
 from benchmarks.compare import news_paragraphs, planted_wikipedia
 from benchmarks.corpora import records
 from dedup import find_duplicates, paragraph_signatures
-from dedup.shingle import ShingleSets
+from dedup.stages.shingle import ShingleSets
 
 
 def signed_batches(run: Callable[[], object]) -> list[ShingleSets]:
     """The batches of sets that ``run()`` passes to the numpy MinHash stage."""
     batches: list[ShingleSets] = []
-    plain = dedup.batch.NUMPY_STAGES
+    plain = dedup.engines.local.NUMPY_STAGES
 
     def kept(sets: ShingleSets, config) -> np.ndarray:
         batches.append(sets)
         return plain.signatures(sets, config)
 
-    with mock.patch.object(dedup.batch, "NUMPY_STAGES", replace(plain, signatures=kept)):
+    with mock.patch.object(dedup.engines.local, "NUMPY_STAGES", replace(plain, signatures=kept)):
         run()
     return batches
 
@@ -50,11 +50,11 @@ def signed_batches(run: Callable[[], object]) -> list[ShingleSets]:
 def compare(work: Callable[[], object], same: Callable[[object, object], bool], repeats: int) -> tuple[float, float]:
     """Median seconds of ``work()`` with every set in order and with sets by size,
     alternating which runs first; ``same`` checks that both give the same result."""
-    seconds: dict[int, list[float]] = {0: [], dedup.minhash._BY_SIZE_MAX: []}
+    seconds: dict[int, list[float]] = {0: [], dedup.stages.minhash._BY_SIZE_MAX: []}
     results = {}
     for repeat in range(repeats):
         for limit in (list(seconds) if repeat % 2 else list(seconds)[::-1]):
-            with mock.patch.object(dedup.minhash, "_BY_SIZE_MAX", limit):
+            with mock.patch.object(dedup.stages.minhash, "_BY_SIZE_MAX", limit):
                 start = time.perf_counter()
                 results[limit] = work()
                 seconds[limit].append(time.perf_counter() - start)
@@ -64,7 +64,7 @@ def compare(work: Callable[[], object], same: Callable[[object, object], bool], 
 
 
 def signed(batches: list[ShingleSets]) -> list[np.ndarray]:
-    return [dedup.minhash.signatures(sets) for sets in batches]
+    return [dedup.stages.minhash.signatures(sets) for sets in batches]
 
 
 def same_signatures(a: list[np.ndarray], b: list[np.ndarray]) -> bool:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from benchmarks.corpora import SAMPLE_ARTICLE, records
-from dedup.segment import paragraph_spans, segment
+from dedup.stages.segment import paragraph_spans, segment
 
 MODES = ("auto", "wrapped", "lines", "blank-lines")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý\"“¿¡])")

@@ -20,13 +20,13 @@ from contextlib import ExitStack
 from dataclasses import replace
 from unittest import mock
 
-import dedup.batch
+import dedup.engines.local
 import dedup.pipeline
 from benchmarks.compare import WARMUP, news_paragraphs, planted_wikipedia
 from dedup import DedupConfig, find_duplicates
 
-# The functions timed: the kernel's stages (fields of dedup.batch.Stages), and
-# those dedup.batch calls around them; COLUMNS lists them in the order they run.
+# The functions timed: the kernel's stages (fields of dedup.engines.local.Stages), and
+# those dedup.engines.local calls around them; COLUMNS lists them in the order they run.
 KERNEL_STAGES = ("normalized", "shingle_sets", "signatures", "jaccard")
 BATCH_STAGES = ("segment", "_fingerprints", "band_keys")
 COLUMNS = ("segment", "normalized", "_fingerprints", "shingle_sets", "signatures", "band_keys", "_search",
@@ -46,14 +46,14 @@ def _timed(function: Callable, name: str, seconds: dict[str, float]) -> Callable
 def _run(texts: list[str], kernel: str) -> dict[str, float]:
     """Seconds in each stage of one ``find_duplicates`` call (``jaccard`` is part of ``_search``)."""
     seconds: dict[str, float] = defaultdict(float)
-    plain = dedup.batch.stages(DedupConfig(kernel=kernel))
+    plain = dedup.engines.local.stages(DedupConfig(kernel=kernel))
     timed = replace(plain, **{name: _timed(getattr(plain, name), name, seconds) for name in KERNEL_STAGES})
     with ExitStack() as patches:
-        for module in (dedup.batch, dedup.pipeline):
+        for module in (dedup.engines.local, dedup.pipeline):
             patches.enter_context(mock.patch.object(module, "stages", lambda config: timed))
         for name in BATCH_STAGES:
-            patches.enter_context(mock.patch.object(dedup.batch, name, _timed(getattr(dedup.batch, name), name,
-                                                                                  seconds)))
+            patches.enter_context(mock.patch.object(dedup.engines.local, name,
+                                                    _timed(getattr(dedup.engines.local, name), name, seconds)))
         patches.enter_context(mock.patch.object(dedup.pipeline, "_search",
                                                 _timed(dedup.pipeline._search, "_search", seconds)))
         start = time.perf_counter()

@@ -3,7 +3,7 @@
 Every system receives the same raw paragraphs and must return, for
 "signatures", one signature per paragraph, and for "clusters", a cluster label
 per paragraph plus the pairs it reported as duplicates (its edges). Baselines
-normalise with ``dedup.normalize.normalize_all`` (so that all systems compare
+normalise with ``dedup.stages.normalize.normalize_all`` (so that all systems compare
 the same text), shingle in Python into word bigrams as this library does, and
 confirm LSH candidates with their own MinHash estimate, since none of them
 keeps the sets to verify exactly.
@@ -22,7 +22,7 @@ NUM_PERM = 128
 
 
 def normalized(paragraphs: list[str]) -> list[str]:
-    from dedup.normalize import normalize_all
+    from dedup.stages.normalize import normalize_all
 
     return normalize_all(paragraphs)
 

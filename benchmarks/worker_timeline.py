@@ -33,15 +33,15 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
-import dedup.batch
+import dedup.engines.local
 from benchmarks.compare import news_paragraphs, planted_wikipedia
 from dedup import find_duplicates, paragraph_signatures
 
 # Events go to a file that every process appends one line to: pid, seconds,
 # page faults so far (minor: a page first written, or copied), event.
 _log = {"path": None}
-_plain_batch = dedup.batch._inherited_batch
-_plain_initializer = dedup.batch._start_worker
+_plain_batch = dedup.engines.local._inherited_batch
+_plain_initializer = dedup.engines.local._start_worker
 
 
 def _event(name: str) -> None:
@@ -70,8 +70,8 @@ def timeline(run: Callable[[], object], path: Path) -> tuple[float, float, list[
     """Start and end of one ``run()``, and when each worker started and its batches, workers by start."""
     path.write_text("")
     _log["path"] = str(path)
-    with mock.patch.object(dedup.batch, "_inherited_batch", _timed_batch), \
-            mock.patch.object(dedup.batch, "_start_worker", _timed_initializer):
+    with mock.patch.object(dedup.engines.local, "_inherited_batch", _timed_batch), \
+            mock.patch.object(dedup.engines.local, "_start_worker", _timed_initializer):
         begin = time.perf_counter()
         run()
         end = time.perf_counter()

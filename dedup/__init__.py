@@ -9,10 +9,10 @@
 
 from .config import DedupConfig
 from .index import Index
-from .lsh import LSHParams
 from .pipeline import deduplicate, find_duplicates, find_duplicates_streaming, paragraph_signatures
-from .report import Cluster, Member, RepeatedBlock, Report, Summary
-from .segment import paragraph_spans
+from .report.report import Cluster, Member, RepeatedBlock, Report, Summary
+from .stages.lsh import LSHParams
+from .stages.segment import paragraph_spans
 
 __all__ = ["DedupConfig", "Index", "LSHParams", "Cluster", "Member", "RepeatedBlock", "Report", "Summary",
            "find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures", "paragraph_spans"]

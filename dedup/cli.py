@@ -1,13 +1,13 @@
 """The ``dedup`` command (also ``python -m dedup``): find, clean, stats, report and index.
 
-Every subcommand reads its inputs as one corpus (see :mod:`dedup.corpus`),
+Every subcommand reads its inputs as one corpus (see :mod:`dedup.io.corpus`),
 streaming: the text is read twice (once more to write or to quote passages)
 and never held whole, so memory is bounded by the per-paragraph index. With
 ``--index PATH`` (find, clean, stats) the corpus is matched against a
 :class:`dedup.Index` instead, its texts held in memory for the search. A pipe
 (``-``, ``/dev/stdin``, ``<(...)``, a FIFO) is copied once to a temporary file
 and read from there. Outputs are checked before the search starts and appear
-whole or not at all (:mod:`dedup.output`).
+whole or not at all (:mod:`dedup.io.output`).
 
 Exit codes: 0 success, 1 bad input, 2 usage error (130 when interrupted).
 """
@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .batch import BATCH_CHARS
 from .config import KERNELS, SCOPES, SEGMENTATION_MODES, SHINGLE_UNITS, DedupConfig, OptionError
-from .corpus import (
+from .engines.local import BATCH_CHARS
+from .index import Index
+from .io.corpus import (
     DELIMITERS,
     FORMATS,
     Corpus,
@@ -46,8 +47,7 @@ from .corpus import (
     is_stream,
     open_corpus,
 )
-from .index import Index
-from .output import (
+from .io.output import (
     STANDARD,
     AtomicOutputs,
     RecordWriter,
@@ -58,8 +58,8 @@ from .output import (
     written_in_place,
 )
 from .pipeline import find_duplicates_streaming
-from .report import Member, RepeatedBlock, Report
-from .segment import Paragraphs, paragraph_texts
+from .report.report import Member, RepeatedBlock, Report
+from .stages.segment import Paragraphs, paragraph_texts
 from .store.segments import IndexFormatError, IndexLockedError
 
 __all__ = ["main"]
@@ -820,7 +820,7 @@ def _shown_clusters(report: Report, count: int) -> list[tuple[int, np.ndarray, n
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .html_report import render
+    from .report.html import render
 
     search = _search(args, lambda corpus: [args.output])
     report = search.report

@@ -54,7 +54,7 @@ class DedupConfig:
     segmentation:
         How a text is cut into paragraphs: ``"auto"`` (default), ``"blank-lines"``,
         ``"lines"``, ``"wrapped"``, or ``"none"`` (each text is one paragraph);
-        see :mod:`dedup.segment`.
+        see :mod:`dedup.stages.segment`.
     shingle:
         ``"word"`` (default) for word n-grams, ``"char"`` for character n-grams.
         In word mode, characters of scripts written without spaces (Chinese,
@@ -85,7 +85,7 @@ class DedupConfig:
         MinHash permutations per signature.
     bands, rows:
         LSH banding; both ``None`` (default) to choose them from the threshold
-        (see :func:`dedup.lsh.optimal_bands`), or both set with
+        (see :func:`dedup.stages.lsh.optimal_bands`), or both set with
         ``bands * rows <= num_perm``.
     false_positive_weight, false_negative_weight:
         Weights of the two error areas under the LSH S-curve minimised when
@@ -101,15 +101,15 @@ class DedupConfig:
         Workers for the per-paragraph stages: processes, or threads with
         ``kernel="numba"`` (its loops release the GIL). ``None`` (default) uses
         every available core once the corpus is large enough for that to pay
-        (see :mod:`dedup.batch`), else one. When the calling function is given
+        (see :mod:`dedup.engines.local`), else one. When the calling function is given
         an ``executor``, the number of workers it runs (``None``: every core),
         which sizes the batches. Results never depend on it.
     kernel:
         ``"numpy"`` (default), or ``"numba"`` to run the normalize, shingle,
-        MinHash and exact Jaccard stages as compiled loops (:mod:`dedup.compiled`;
+        MinHash and exact Jaccard stages as compiled loops (:mod:`dedup.stages.compiled`;
         ``pip install 'paradedup[numba]'``). Results are identical.
     unicode_form, casefold, fold_punctuation:
-        Normalisation; see :func:`dedup.normalize.normalize`.
+        Normalisation; see :func:`dedup.stages.normalize.normalize`.
 
     Example
     -------

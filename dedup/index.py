@@ -1,9 +1,9 @@
 """A persistent, incremental paragraph index: add, query, remove, save, open, merge.
 
-An :class:`Index` holds what the rule of :mod:`dedup.cluster` needs to go on
+An :class:`Index` holds what the rule of :mod:`dedup.stages.cluster` needs to go on
 deciding where one run over the whole corpus would: for every distinct
 normalised paragraph text seen, its fingerprint and the paragraph kept in its
-place; for every LSH bucket, its first :data:`~dedup.cluster.MAX_KEPT_PER_BUCKET`
+place; for every LSH bucket, its first :data:`~dedup.stages.cluster.MAX_KEPT_PER_BUCKET`
 kept paragraphs (the only ones a later paragraph is compared with); and the
 shingle sets and number keys of those, to verify every match exactly. So
 adding a corpus shard by shard flags exactly the paragraphs one
@@ -51,16 +51,24 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from .arrays import first_occurrences, found_in, key_order, offsets_of, range_positions, run_starts, sorted_unique
-from .batch import ParagraphFeatures, paragraph_features, stages
-from .cluster import MAX_KEPT_PER_BUCKET, SetSimilarity, kept_in_place
 from .config import DedupConfig, OptionError
-from .hashing import fmix64
-from .lsh import column_buckets, resolve_lsh
+from .engines.local import ParagraphFeatures, paragraph_features, stages
 from .pipeline import Document, read_documents
-from .report import Report
-from .segment import Paragraphs
-from .shingle import ShingleSets
+from .report.report import Report
+from .stages.arrays import (
+    first_occurrences,
+    found_in,
+    key_order,
+    offsets_of,
+    range_positions,
+    run_starts,
+    sorted_unique,
+)
+from .stages.cluster import MAX_KEPT_PER_BUCKET, SetSimilarity, kept_in_place
+from .stages.hashing import fmix64
+from .stages.lsh import column_buckets, resolve_lsh
+from .stages.segment import Paragraphs
+from .stages.shingle import ShingleSets
 from .store.segments import (
     FORMAT_VERSION,
     IndexFormatError,
@@ -611,7 +619,7 @@ class Index:
         return ShingleSets(values, out_offsets, np.zeros(len(rows), dtype=np.int64)), numbers, docs
 
     def _decide(self, features: ParagraphFeatures, config: DedupConfig) -> _Decision:
-        """The rule of :mod:`dedup.cluster` over the new paragraphs, after the index's.
+        """The rule of :mod:`dedup.stages.cluster` over the new paragraphs, after the index's.
 
         The paragraphs kept first in the buckets the new ones fall in join the
         search ahead of them, protected (they are kept: they were), so the rule

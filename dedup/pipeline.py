@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import first_occurrences, sorted_unique
-from .batch import ParagraphFeatures, paragraph_features, row_features, stages, text_signatures
-from .cluster import SetSimilarity, kept_in_place
 from .config import DedupConfig
-from .lsh import buckets, resolve_lsh
-from .report import Report
-from .shingle import ShingleSets
+from .engines.local import ParagraphFeatures, paragraph_features, row_features, stages, text_signatures
+from .report.report import Report
+from .stages.arrays import first_occurrences, sorted_unique
+from .stages.cluster import SetSimilarity, kept_in_place
+from .stages.lsh import buckets, resolve_lsh
+from .stages.shingle import ShingleSets
 
 __all__ = ["find_duplicates", "find_duplicates_streaming", "deduplicate", "paragraph_signatures", "read_documents"]
 
@@ -128,7 +128,7 @@ def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, thresh
     them. The result is identical to :func:`find_duplicates` on the same texts;
     document ids are positions and the report holds no text
     (:meth:`~dedup.report.Report.text` is unavailable; see
-    :func:`dedup.segment.paragraph_texts`). ``executor`` runs the first pass.
+    :func:`dedup.stages.segment.paragraph_texts`). ``executor`` runs the first pass.
 
     Example
     -------
@@ -150,7 +150,7 @@ def find_duplicates_streaming(open_texts: Callable[[], Iterable[str]], *, thresh
 
 def _search(features: ParagraphFeatures, candidate_features: Callable[[np.ndarray], tuple[ShingleSets, np.ndarray]],
             config: DedupConfig, ids: Sequence, texts: Sequence[str] | None) -> Report:
-    """The corpus-wide stages: exact copies, LSH buckets, then which paragraphs are kept (:mod:`dedup.cluster`).
+    """The corpus-wide stages: exact copies, LSH buckets, then which paragraphs are kept (:mod:`dedup.stages.cluster`).
 
     ``candidate_features(rows)`` returns the shingle sets and number keys of
     paragraphs ``rows`` (ascending); it is called once, for the paragraphs that
@@ -190,7 +190,7 @@ def paragraph_signatures(paragraphs: Iterable[str], *, config: DedupConfig | Non
 
     The texts are normalised and shingled as :func:`find_duplicates` does (no
     segmentation); the result is bit-identical to ``datasketch.MinHash`` fed
-    the same 32-bit shingle hashes, see :func:`dedup.minhash.to_lean_minhash`.
+    the same 32-bit shingle hashes, see :func:`dedup.stages.minhash.to_lean_minhash`.
 
     Example
     -------
@@ -211,7 +211,7 @@ def deduplicate(docs: Iterable[Document], *, threshold: float | None = None,
 
     Takes the same arguments as :func:`find_duplicates`; every character other
     than the removed paragraphs and one separator each is kept (but for a
-    blank line that can set kept paragraphs apart, see :mod:`dedup.clean`).
+    blank line that can set kept paragraphs apart, see :mod:`dedup.report.clean`).
     The result is cut into exactly the kept paragraphs, so ``deduplicate`` of
     its own output returns it unchanged.
 

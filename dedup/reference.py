@@ -2,10 +2,10 @@
 
 :func:`reference_normalize` applies the normalisation steps one character at a
 time; :func:`reference_shingles` computes a paragraph's shingle set in plain
-Python integers, exactly as :mod:`dedup.shingle` defines it;
+Python integers, exactly as :mod:`dedup.stages.shingle` defines it;
 :func:`reference_representatives` runs the whole near-duplicate search the
 slow way (Python sets, ``datasketch.MinHash``, dictionaries of bands, the rule
-of :mod:`dedup.cluster` one paragraph at a time), the same algorithm as
+of :mod:`dedup.stages.cluster` one paragraph at a time), the same algorithm as
 :func:`dedup.find_duplicates`.
 
 :func:`exact_pairs` returns every pair of sets with Jaccard >= ``threshold``,
@@ -18,7 +18,7 @@ a shingle in every prefix would still make it quadratic, as brute force is.
 
 Example
 -------
->>> from dedup.shingle import shingle_sets
+>>> from dedup.stages.shingle import shingle_sets
 >>> from dedup.reference import exact_pairs
 >>> sets = shingle_sets(["a b c d e", "a b c d f", "v w x y z"], "word", 1)
 >>> [(int(i), int(j)) for i, j in zip(*exact_pairs(sets, 0.6))]
@@ -32,14 +32,14 @@ import unicodedata
 
 import numpy as np
 
-from .arrays import run_starts
-from .cluster import MAX_KEPT_PER_BUCKET
 from .config import DedupConfig
-from .hashing import FMIX64_MULTIPLIERS, FOLD
-from .lsh import resolve_lsh
-from .normalize import JOINERS, WORD_ENDINGS
-from .shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
-from .verify import jaccard
+from .stages.arrays import run_starts
+from .stages.cluster import MAX_KEPT_PER_BUCKET
+from .stages.hashing import FMIX64_MULTIPLIERS, FOLD
+from .stages.lsh import resolve_lsh
+from .stages.normalize import JOINERS, WORD_ENDINGS
+from .stages.shingle import SCRIPTIO_CONTINUA, TOKEN_BASE, ShingleSets
+from .stages.verify import jaccard
 
 __all__ = ["reference_normalize", "reference_tokens", "reference_shingles", "reference_representatives",
            "exact_pairs"]
@@ -51,7 +51,7 @@ _WORD = re.compile(f"[{_ALONE}]|[^\\s{_ALONE}]+")
 
 def reference_normalize(text: str, unicode_form: str | None = "NFKC", casefold: bool = True,
                         fold_punctuation: bool = True) -> str:
-    """The steps of :mod:`dedup.normalize`, one after another, character by character."""
+    """The steps of :mod:`dedup.stages.normalize`, one after another, character by character."""
     if unicode_form is not None:
         text = unicodedata.normalize(unicode_form, text)
 
@@ -147,7 +147,7 @@ def reference_representatives(paragraphs: list[str], config: DedupConfig,
                               documents: list[int] | None = None) -> list[int]:
     """For each non-blank text, taken whole as one paragraph (of document
     ``documents[i]``, by default a document each), the text kept in its place:
-    the rule of :mod:`dedup.cluster`, one paragraph at a time."""
+    the rule of :mod:`dedup.stages.cluster`, one paragraph at a time."""
     from datasketch import MinHash
 
     lsh = resolve_lsh(config)

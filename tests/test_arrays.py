@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.arrays import first_occurrences, gathered, key_order, merged
+from dedup.stages.arrays import first_occurrences, gathered, key_order, merged
 
 # Values that differ only in their low bits share the top bits key_order sorts on first.
 crowded = st.builds(lambda high, low: (high << 62) | low, st.integers(0, 3), st.integers(0, 3))

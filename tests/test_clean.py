@@ -2,9 +2,9 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import dedup.clean
-from dedup.clean import _cleaned, remove_paragraphs
-from dedup.segment import paragraph_spans
+import dedup.report.clean
+from dedup.report.clean import _cleaned, remove_paragraphs
+from dedup.stages.segment import paragraph_spans
 
 
 def drop(text, indices, mode="auto"):
@@ -96,8 +96,8 @@ def test_a_block_cut_otherwise_after_a_removal_is_set_apart_only_there(monkeypat
     assert len(spans) == 3
     assert remove_paragraphs(text, spans, np.array([False, False, True])) == text[: spans[1][1]]
     calls = []
-    monkeypatch.setattr(dedup.clean, "segment", lambda texts, mode: calls.append(texts) or segment(texts, mode))
-    from dedup.segment import segment
+    monkeypatch.setattr(dedup.report.clean, "segment", lambda texts, mode: calls.append(texts) or segment(texts, mode))
+    from dedup.stages.segment import segment
 
     assert remove_paragraphs(text, spans, np.array([True, False, False])) == text[spans[1][0] - 3 :]
     assert len(calls) == 1  # a block of several paragraphs lost one: it was checked

@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 
 from benchmarks.corpora import paragraphs, records
 from dedup import DedupConfig, find_duplicates, paragraph_signatures
-from dedup.minhash import signatures
-from dedup.normalize import NormalizedTexts, normalize_all
-from dedup.shingle import ShingleSets, shingle_sets
-from dedup.verify import jaccard
+from dedup.stages.minhash import signatures
+from dedup.stages.normalize import NormalizedTexts, normalize_all
+from dedup.stages.shingle import ShingleSets, shingle_sets
+from dedup.stages.verify import jaccard
 from tests.helpers import needs_shared
 from tests.test_pipeline import corpora, modes, same_results
 
 pytest.importorskip("numba", reason="numba is in the test extra: pip install -e '.[test]'")
-compiled = pytest.importorskip("dedup.compiled")
+compiled = pytest.importorskip("dedup.stages.compiled")
 
 ascii_texts = st.lists(
     st.one_of(
@@ -79,16 +79,16 @@ def test_numba_signatures_equal_the_numpy_path_on_real_posts():
 
 
 def test_numba_workers_are_threads(monkeypatch):
-    import dedup.batch
+    import dedup.engines.local
 
     def no_processes(*args):
         raise AssertionError("worker processes started")
 
-    monkeypatch.setattr(dedup.batch, "_in_workers", no_processes)
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 200)
+    monkeypatch.setattr(dedup.engines.local, "_in_workers", no_processes)
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 200)
     texts = [f"paragraph {i} of a few words, some of them repeated across paragraphs" for i in range(40)] * 2
     started = []
-    monkeypatch.setattr(dedup.batch, "ThreadPoolExecutor", lambda workers: started.append(workers) or
+    monkeypatch.setattr(dedup.engines.local, "ThreadPoolExecutor", lambda workers: started.append(workers) or
                         ThreadPoolExecutor(workers))
     assert np.array_equal(paragraph_signatures(texts, kernel="numba", n_jobs=2), paragraph_signatures(texts))
     same_results(find_duplicates(texts, kernel="numba", n_jobs=2), find_duplicates(texts))
@@ -97,7 +97,7 @@ def test_numba_workers_are_threads(monkeypatch):
 
 def test_without_numba_the_error_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba now fails
-    monkeypatch.delitem(sys.modules, "dedup.compiled", raising=False)
+    monkeypatch.delitem(sys.modules, "dedup.stages.compiled", raising=False)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'paradedup\[numba\]'"):
         paragraph_signatures(["some text here"], kernel="numba")
 
@@ -189,7 +189,7 @@ def set_graphs(draw):
 @given(set_graphs(), st.booleans(), st.booleans(), st.booleans(), st.sampled_from([1, 2, 4]),
        st.sampled_from([0.3, 0.5, 0.8]))
 def test_the_compiled_rule_equals_the_batched_rule(graph, numbers_must_match, across, guard, max_kept, threshold):
-    from dedup.cluster import greedy_representatives
+    from dedup.stages.cluster import greedy_representatives
 
     nodes, entries, sets, numbers, document, protected = graph
     bucket = np.array([b for b, _ in entries], dtype=np.int64)

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup import cli
-from dedup.corpus import InputError, open_corpus
-from dedup.output import AtomicOutputs, rewritten_line
+from dedup.io.corpus import InputError, open_corpus
+from dedup.io.output import AtomicOutputs, rewritten_line
 from tests.test_cli import POSTS, ROOT, read_jsonl, run, write_jsonl
 
 SHELL = ["bash", "-c"]
@@ -352,7 +352,7 @@ def test_texts_that_read_differently_are_not_exact_duplicates(kernel):
 
 
 def test_only_streams_and_file_descriptors_are_written_in_place(tmp_path):
-    from dedup.output import written_in_place
+    from dedup.io.output import written_in_place
 
     assert written_in_place(Path("-")) and written_in_place(Path("/dev/null"))
     assert written_in_place(Path("/dev/stderr")) and written_in_place(Path("/dev/fd/1"))

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import dedup.batch
+import dedup.engines.local
 from dedup import DedupConfig, find_duplicates, find_duplicates_streaming
-from dedup.arrays import sorted_unique
-from dedup.batch import _fingerprints, stages
-from dedup.long_paragraph import long_number_key, long_paragraph, windows
-from dedup.normalize import number_keys
+from dedup.engines.local import _fingerprints, stages
+from dedup.stages.arrays import sorted_unique
+from dedup.stages.long_paragraph import long_number_key, long_paragraph, windows
+from dedup.stages.normalize import number_keys
 
 KERNELS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
     not __import__("importlib").util.find_spec("numba"), reason="numba is in the test extra"))]
@@ -94,9 +94,9 @@ def test_find_duplicates_is_the_same_with_long_paragraphs_in_windows(monkeypatch
     texts = long_corpus(seed)
     options = dict(kernel=kernel, shingle=shingle, numbers_must_match=True, n_jobs=1)
     expected = find_duplicates(texts, **options)
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 64)
-    monkeypatch.setattr(dedup.batch, "long_paragraph", partial(long_paragraph, window_chars=20))
-    monkeypatch.setattr(dedup.batch, "long_number_key", partial(long_number_key, window_chars=20))
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 64)
+    monkeypatch.setattr(dedup.engines.local, "long_paragraph", partial(long_paragraph, window_chars=20))
+    monkeypatch.setattr(dedup.engines.local, "long_number_key", partial(long_number_key, window_chars=20))
     assert expected.summary.near_duplicates > 0
     for got in find_duplicates(texts, **options), find_duplicates_streaming(lambda: iter(texts), **options):
         for column in ("doc", "index", "start", "end"):

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.lsh import (
+from dedup.stages.lsh import (
     band_keys,
     buckets,
     collision_probability,

@@ -4,9 +4,9 @@ from datasketch import LeanMinHash, MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dedup.minhash as minhash_module
-from dedup.minhash import EMPTY, from_minhash, permutations, signatures, to_lean_minhash
-from dedup.shingle import ShingleSets
+import dedup.stages.minhash as minhash_module
+from dedup.stages.minhash import EMPTY, from_minhash, permutations, signatures, to_lean_minhash
+from dedup.stages.shingle import ShingleSets
 
 
 def as_sets(list_of_sets):

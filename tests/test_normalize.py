@@ -6,8 +6,8 @@ import xxhash
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dedup.normalize import NormalizedTexts, normalize, normalize_all, unicode_normalized
 from dedup.reference import reference_normalize
+from dedup.stages.normalize import NormalizedTexts, normalize, normalize_all, unicode_normalized
 
 
 @pytest.mark.parametrize(
@@ -106,13 +106,13 @@ def test_normalized_texts_hold_each_text_and_fingerprint_it(texts, data):
 
 @given(st.lists(st.text(alphabet="ab1٣.x", min_size=1, max_size=6), max_size=8))
 def test_number_words_are_the_words_that_hold_a_digit(words):
-    from dedup.normalize import number_words
+    from dedup.stages.normalize import number_words
 
     assert number_words(" ".join(words)) == [word for word in words if any(c.isdecimal() for c in word)]
 
 
 def test_a_long_word_without_a_digit_is_read_once():
     # Tried at every character, the pattern took minutes on a 200k-character run (quadratic).
-    from dedup.normalize import number_words
+    from dedup.stages.normalize import number_words
 
     assert number_words("x" * 200_000 + " 5 " + "y" * 200_000) == ["5"]

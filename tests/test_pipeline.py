@@ -240,16 +240,17 @@ def test_readme_example_runs_and_its_comments_are_true():
 
 @pytest.mark.parametrize("mode", ["auto", "wrapped", "blank-lines", "lines"])  # cut at blank lines, or any break
 def test_long_texts_go_through_the_stages_in_pieces_with_the_same_results(monkeypatch, mode):
-    import dedup.batch
+    import dedup.engines.local
 
     long_text = "\n\n".join(text for _, text in example_documents() * 3)
     docs = ["A short one.", long_text, "", long_text.replace("\n\n", "\r\n\r\n")]
     in_memory, streamed = (find_duplicates(docs, n_jobs=1, segmentation=mode),
                            find_duplicates_streaming(lambda: iter(docs), n_jobs=1, segmentation=mode))
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 300)
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 300)
     rounds = []
-    each_round = dedup.batch._round_features
-    monkeypatch.setattr(dedup.batch, "_round_features", lambda raw, *args: rounds.append(raw) or each_round(raw, *args))
+    each_round = dedup.engines.local._round_features
+    monkeypatch.setattr(dedup.engines.local, "_round_features",
+                        lambda raw, *args: rounds.append(raw) or each_round(raw, *args))
     for n_jobs in (1, 2):
         for report, want in ((find_duplicates(docs, n_jobs=n_jobs, segmentation=mode), in_memory),
                              (find_duplicates_streaming(lambda: iter(docs), n_jobs=n_jobs, segmentation=mode),
@@ -276,7 +277,7 @@ def test_one_long_text_takes_about_the_memory_of_the_same_text_as_many_documents
     paragraphs = [" ".join(rng.choices(words, k=30)) + "." for _ in range(30_000)]
     docs = [separator.join(paragraphs[i : i + 300]) for i in range(0, len(paragraphs), 300)]
     long_text = separator.join(docs)
-    assert len(long_text) > 2 * max(dedup.segment.SEGMENT_CHARS, dedup.batch.BATCH_CHARS)
+    assert len(long_text) > 2 * max(dedup.stages.segment.SEGMENT_CHARS, dedup.engines.local.BATCH_CHARS)
 
     def peak_bytes(texts):
         tracemalloc.start()
@@ -296,10 +297,10 @@ def test_one_long_text_takes_about_the_memory_of_the_same_text_as_many_documents
 
 
 def test_worker_processes_give_identical_results(monkeypatch):
-    import dedup.batch
+    import dedup.engines.local
 
     docs = [t * (i % 3 + 1) for i, (_, t) in enumerate(example_documents() * 4)]
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 3000)  # many batches from a small corpus
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 3000)  # many batches from a small corpus
     one = find_duplicates(docs, n_jobs=1)
     two = find_duplicates(docs, n_jobs=2)
     a, b = one.to_dict(), two.to_dict()
@@ -314,11 +315,11 @@ def test_workers_started_either_way_give_identical_signatures_and_clusters(monke
     # signatures into shared memory; other workers get both through a pipe.
     import multiprocessing
 
-    import dedup.batch
+    import dedup.engines.local
     from dedup import paragraph_signatures
 
-    monkeypatch.setattr(dedup.batch, "_start_method", lambda: multiprocessing.get_context(start_method))
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 3000)
+    monkeypatch.setattr(dedup.engines.local, "_start_method", lambda: multiprocessing.get_context(start_method))
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 3000)
     docs = [t * (i % 3 + 1) for i, (_, t) in enumerate(example_documents() * 4)]
     lines = [line for doc in docs for line in doc.splitlines()]
     signatures = paragraph_signatures(lines, n_jobs=2)
@@ -328,7 +329,7 @@ def test_workers_started_either_way_give_identical_signatures_and_clusters(monke
     assert np.array_equal(one.representative, two.representative) and one.summary.duplicate_paragraphs > 10
     streamed = find_duplicates_streaming(lambda: iter(docs), n_jobs=2)
     assert np.array_equal(one.representative, streamed.representative)
-    assert not dedup.batch._inherited
+    assert not dedup.engines.local._inherited
 
 
 def interrupt_handlers(batch, config):
@@ -337,7 +338,7 @@ def interrupt_handlers(batch, config):
 
 def test_worker_processes_leave_ctrl_c_to_the_calling_process():
     from dedup import DedupConfig
-    from dedup.batch import map_batches
+    from dedup.engines.local import map_batches
 
     texts = [f"text {i}" for i in range(40)]
     results = list(map_batches(interrupt_handlers, texts, DedupConfig(n_jobs=2)))
@@ -351,10 +352,10 @@ def test_worker_processes_leave_ctrl_c_to_the_calling_process():
     lambda: ThreadPoolExecutor(2),
 ], ids=["fork-pool", "forkserver-pool", "threads"])
 def test_one_executor_shared_by_many_calls_gives_identical_results(monkeypatch, make_executor):
-    import dedup.batch
+    import dedup.engines.local
     from dedup import paragraph_signatures
 
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 3000)
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 3000)
     docs = [t * (i % 3 + 1) for i, (_, t) in enumerate(example_documents() * 4)]
     lines = [line for doc in docs for line in doc.splitlines()]
     one = find_duplicates(docs, n_jobs=1)
@@ -368,7 +369,7 @@ def test_one_executor_shared_by_many_calls_gives_identical_results(monkeypatch, 
 
 
 def test_every_batch_runs_in_the_given_executor_however_small_the_corpus(monkeypatch):
-    import dedup.batch
+    import dedup.engines.local
 
     class Counting(ThreadPoolExecutor):
         tasks = 0
@@ -377,7 +378,7 @@ def test_every_batch_runs_in_the_given_executor_however_small_the_corpus(monkeyp
             self.tasks += 1
             return super().submit(*args, **kwargs)
 
-    monkeypatch.setattr(dedup.batch, "BATCH_CHARS", 300)
+    monkeypatch.setattr(dedup.engines.local, "BATCH_CHARS", 300)
     docs = [text for _, text in example_documents()] * 3
     with Counting(2) as executor:
         report = find_duplicates(docs, n_jobs=1, executor=executor, segmentation="none")  # texts whole
@@ -391,7 +392,7 @@ def test_an_executor_must_be_an_executor():
 
 
 def test_a_failed_batch_raises_and_cancels_the_batches_still_pending():
-    from dedup.batch import _ordered
+    from dedup.engines.local import _ordered
 
     with ThreadPoolExecutor(1) as executor:
         gate = threading.Event()
@@ -428,7 +429,7 @@ def test_paragraph_signatures_match_the_stage_functions_and_datasketch():
     assert sig.shape == (4, 64) and sig.dtype == np.uint32
     for text, row in zip(texts, sig):
         m = MinHash(64, seed=7, hashfunc=lambda v: v)
-        for h in reference_shingles(dedup.normalize.normalize(text), "word", 2):
+        for h in reference_shingles(dedup.stages.normalize.normalize(text), "word", 2):
             m.update(h & 0xFFFFFFFF)
         assert np.array_equal(m.hashvalues, row)
     with pytest.raises(TypeError, match=r"docs\[1\] \(id 1\) is bytes"):

@@ -6,7 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from benchmarks.corpora import records
-from dedup.segment import block_pieces, paragraph_spans, segment
+from dedup.stages.segment import block_pieces, paragraph_spans, segment
 from tests.helpers import needs_shared
 
 MODES = ["auto", "blank-lines", "lines", "wrapped", "none"]

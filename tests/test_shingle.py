@@ -2,9 +2,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.normalize import NormalizedTexts, normalized_texts
 from dedup.reference import reference_shingles, reference_tokens
-from dedup.shingle import shingle_sets
+from dedup.stages.normalize import NormalizedTexts, normalized_texts
+from dedup.stages.shingle import shingle_sets
 
 
 def test_word_and_cjk_tokens():
@@ -65,7 +65,7 @@ def test_spaces_in_runs_or_at_either_end_make_no_tokens():
 
 @given(st.lists(single_spaced_text, max_size=8), st.integers(1, 4))
 def test_single_spaced_texts_are_cut_without_classifying_every_character(texts, n):
-    import dedup.shingle as shingle_module
+    import dedup.stages.shingle as shingle_module
 
     batch = NormalizedTexts.of(texts)
     assert shingle_module._word_bounds(batch.units, batch.offsets) is not None
@@ -77,7 +77,7 @@ def test_single_spaced_texts_are_cut_without_classifying_every_character(texts, 
 
 @given(st.lists(any_text, max_size=8))
 def test_normalised_texts_take_the_single_spaced_path(texts):
-    import dedup.shingle as shingle_module
+    import dedup.stages.shingle as shingle_module
 
     batch = normalized_texts(texts)
     assert shingle_module._word_bounds(batch.units, batch.offsets) is not None
@@ -104,7 +104,7 @@ def test_spread_places_sets_among_empty_ones():
 
 @given(st.lists(any_text, max_size=10), st.integers(1, 40), st.sampled_from(["word", "char"]))
 def test_kernel_runs_of_any_size_give_the_same_sets(texts, kernel_chars, unit):
-    import dedup.shingle as shingle_module
+    import dedup.stages.shingle as shingle_module
 
     whole = shingle_sets(texts, unit, 2)
     original = shingle_module._KERNEL_CHARS
@@ -117,7 +117,7 @@ def test_kernel_runs_of_any_size_give_the_same_sets(texts, kernel_chars, unit):
 
 
 def test_a_paragraph_longer_than_the_cached_power_tables():
-    import dedup.shingle as shingle_module
+    import dedup.stages.shingle as shingle_module
 
     long_token = "ab" * shingle_module._KERNEL_CHARS  # one token of a million characters
     text = f"start {long_token} middle {long_token[::-1]} end"

@@ -2,12 +2,12 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dedup.cluster as cluster_module
-import dedup.verify as verify_module
-from dedup.cluster import greedy_representatives
+import dedup.stages.cluster as cluster_module
+import dedup.stages.verify as verify_module
 from dedup.reference import exact_pairs
-from dedup.shingle import ShingleSets
-from dedup.verify import jaccard
+from dedup.stages.cluster import greedy_representatives
+from dedup.stages.shingle import ShingleSets
+from dedup.stages.verify import jaccard
 from tests.helpers import set_jaccard
 
 small_sets = st.lists(st.lists(st.integers(0, 25), max_size=15), min_size=1, max_size=25)
@@ -53,7 +53,7 @@ def test_exact_pairs_is_brute_force(sets, threshold):
 
 
 def sequential_rule(nodes, bucket, node, similar, threshold, apart, protected, max_kept):
-    """The rule of dedup.cluster, one node at a time, as its docstring says it."""
+    """The rule of dedup.stages.cluster, one node at a time, as its docstring says it."""
     kept, place = {}, list(range(nodes))
     for j in range(nodes):
         mine = sorted({b for b, n in zip(bucket, node) if n == j})

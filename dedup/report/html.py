@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import DedupConfig
-from .lsh import LSHParams, collision_probability
+from ..config import DedupConfig
+from ..stages.lsh import LSHParams, collision_probability
 
 __all__ = ["render", "word_diff", "s_curve_svg"]
 

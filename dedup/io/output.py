@@ -509,7 +509,7 @@ def record_writer(format: str, path: Path, final: Path, annotate_field: str | No
                   schema: Any = None) -> RecordWriter:
     """A writer of ``format`` records into ``path`` (a temporary file that becomes
     ``final``); ``schema`` is the source's Parquet schema, or the header of a CSV
-    or TSV file (see :func:`dedup.corpus.delimited_header`)."""
+    or TSV file (see :func:`dedup.io.corpus.delimited_header`)."""
     if format == "parquet":
         return _ParquetWriter(path, final, annotate_field, schema)
     if format in DELIMITERS:

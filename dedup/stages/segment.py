@@ -57,7 +57,7 @@ Modes
 
 In ``"auto"`` and ``"wrapped"`` mode every paragraph of several lines is cut
 again on its own until it stands: a paragraph, alone in a block, is cut into
-exactly itself. This is what lets :mod:`dedup.clean` remove paragraphs without
+exactly itself. This is what lets :mod:`dedup.report.clean` remove paragraphs without
 changing how the others are cut.
 
 Line breaks are ``\\n``, ``\\r\\n``, ``\\r``, ``\\v``, ``\\f``, ``\\x1c-\\x1e``, ``\\x85``
@@ -72,7 +72,7 @@ tests hold the two equal.
 
 Example
 -------
->>> from dedup.segment import paragraph_spans
+>>> from dedup.stages.segment import paragraph_spans
 >>> text = "Title\\nFirst paragraph.\\n\\nSecond one."
 >>> [text[s:e] for s, e in paragraph_spans(text)]
 ['Title', 'First paragraph.', 'Second one.']

@@ -14,18 +14,18 @@ The result is cut into exactly the kept paragraphs again, so cleaning is
 idempotent and a second search finds nothing new. In modes ``"auto"`` and
 ``"wrapped"`` a block of lines that lost a paragraph can look different (its
 widest line gone, say), and its kept paragraphs could be cut otherwise; each
-such block is cut again (by :func:`dedup.segment.segment`, all of a batch at
+such block is cut again (by :func:`dedup.stages.segment.segment`, all of a batch at
 once) and checked. Where kept paragraphs would not come out as they were,
 and only there, a blank line sets them apart at the boundary between them,
 where the input had a paragraph boundary already; one boundary at a time,
 until the text is cut right (a paragraph standing alone is cut into exactly
-itself, see :mod:`dedup.segment`, so that always ends).
+itself, see :mod:`dedup.stages.segment`, so that always ends).
 ``benchmarks/clean_speed.py`` counts how often that happens on real corpora.
 
 Example
 -------
 >>> import numpy as np
->>> from dedup.clean import remove_paragraphs
+>>> from dedup.report.clean import remove_paragraphs
 >>> text = "A.\\nB.\\nB.\\n\\nC.\\n"
 >>> spans = np.array([[0, 2], [3, 5], [6, 8], [10, 12]])
 >>> remove_paragraphs(text, spans, np.array([False, False, True, False]))
@@ -40,9 +40,9 @@ from itertools import accumulate
 
 import numpy as np
 
-from .arrays import chunk_bounds
-from .batch import BATCH_CHARS
-from .segment import LINE_BREAK, Paragraphs, segment, separator_breaks, separator_breaks_of
+from ..engines.local import BATCH_CHARS
+from ..stages.arrays import chunk_bounds
+from ..stages.segment import LINE_BREAK, Paragraphs, segment, separator_breaks, separator_breaks_of
 
 __all__ = ["clean_texts", "remove_paragraphs"]
 
@@ -102,7 +102,7 @@ def _cleaned(text: str, spans: list[list[int]], drop: list[bool], apart: set[int
     paragraphs numbered in ``apart`` (0 is the first kept) set apart from the
     kept paragraph before them by a blank line. ``separators`` (see
     :func:`_separators`) and their ``breaks``
-    (:func:`~dedup.segment.separator_breaks`), when known."""
+    (:func:`~dedup.stages.segment.separator_breaks`), when known."""
     if separators is None:
         separators = _separators(text, spans)
         breaks = [separator_breaks(s) for s in separators]

@@ -4,14 +4,14 @@ The Jaccard similarity of shingle sets ``A`` and ``B`` is ``|A ∩ B| / |A ∪ B
 (two empty sets count as 0: they share nothing). :func:`jaccard` computes it for
 many pairs at once by sorting their concatenated elements (repeats within a
 set count once), so MinHash only proposes pairs and every reported pair is
-real: :mod:`dedup.cluster` removes a paragraph only in the place of one whose
+real: :mod:`dedup.stages.cluster` removes a paragraph only in the place of one whose
 exact Jaccard to it reaches the threshold.
 
 Example
 -------
 >>> import numpy as np
->>> from dedup.shingle import shingle_sets
->>> from dedup.verify import jaccard
+>>> from dedup.stages.shingle import shingle_sets
+>>> from dedup.stages.verify import jaccard
 >>> sets = shingle_sets(["a b c d", "a b c e", "x y"], "word", 1)
 >>> jaccard(sets, np.array([0, 0]), np.array([1, 2])).tolist()
 [0.6, 0.0]

@@ -17,8 +17,8 @@ signature, as in datasketch.
 Example
 -------
 >>> import numpy as np
->>> from dedup.shingle import shingle_sets
->>> from dedup.minhash import signatures, to_lean_minhash
+>>> from dedup.stages.shingle import shingle_sets
+>>> from dedup.stages.minhash import signatures, to_lean_minhash
 >>> sets = shingle_sets(["the cat sat on the mat", "the cat sat on a mat"], "word", 1)
 >>> sig = signatures(sets, num_perm=128, seed=1)
 >>> sig.shape, sig.dtype

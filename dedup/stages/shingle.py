@@ -29,7 +29,7 @@ not rely on it.
 
 Example
 -------
->>> from dedup.shingle import shingle_sets
+>>> from dedup.stages.shingle import shingle_sets
 >>> sets = shingle_sets(["a b c a b c", "东京是日本的首都", "hi"], "word", 3)
 >>> [len(set(sets[i].tolist())) for i in range(3)]  # abc bca cab; 6 trigrams; one short shingle
 [3, 6, 1]

@@ -16,12 +16,12 @@ can leave many unused).
 Each band is reduced to one uint64 key (:func:`band_keys`), keys are grouped by
 sorting (no Python object per key), and each group of two or more paragraphs
 is a bucket (:func:`buckets`). Its members are compared with the bucket's
-kept members only (:mod:`dedup.cluster`), never all pairs: boilerplate
+kept members only (:mod:`dedup.stages.cluster`), never all pairs: boilerplate
 buckets can hold 10^5 members.
 
 Example
 -------
->>> from dedup.lsh import optimal_bands
+>>> from dedup.stages.lsh import optimal_bands
 >>> params = optimal_bands(0.8, 128, false_positive_weight=0.5, false_negative_weight=0.5)
 >>> params.bands, params.rows, round(params.recall_at_threshold, 3)
 (9, 13, 0.399)
@@ -40,7 +40,7 @@ from .arrays import key_order
 from .hashing import combine_columns
 
 if TYPE_CHECKING:
-    from .config import DedupConfig
+    from ..config import DedupConfig
 
 __all__ = ["LSHParams", "collision_probability", "optimal_bands", "lsh_params", "resolve_lsh", "band_keys",
            "buckets", "column_buckets"]
@@ -101,7 +101,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """``(n, bands)`` uint64: band ``k`` of each signature hashed to one key.
 
     Fastest when ``signatures`` is a transposed view of a permutation-major
-    array, as :func:`dedup.minhash.signatures` returns: each column is then
+    array, as :func:`dedup.stages.minhash.signatures` returns: each column is then
     contiguous.
     """
     keys = np.empty((len(signatures), bands), dtype=np.uint64)

@@ -19,8 +19,8 @@ family costs several times less (``python -m benchmarks.templates``).
 
 :func:`greedy_representatives` runs the rule over the nodes of the LSH
 buckets, a chunk of nodes at a time: Jaccard similarities are computed in
-batches (with the kernel's :func:`dedup.verify.jaccard`), the decisions in
-order, in passes (see there). :func:`dedup.compiled.greedy_representatives`
+batches (with the kernel's :func:`dedup.stages.verify.jaccard`), the decisions in
+order, in passes (see there). :func:`dedup.stages.compiled.greedy_representatives`
 (kernel ``"numba"``, given a :class:`SetSimilarity`) runs the rule node by node
 with the Jaccard measured inside the loop: on a family of templates the
 Python passes cost most of the run. :func:`dedup.reference.reference_representatives`
@@ -30,7 +30,7 @@ the three equal.
 Example
 -------
 >>> import numpy as np
->>> from dedup.cluster import greedy_representatives
+>>> from dedup.stages.cluster import greedy_representatives
 >>> similar = {(0, 1): 0.9, (1, 2): 0.9, (0, 2): 0.5}  # a chain: 0 ~ 1 ~ 2, 0 not like 2
 >>> similarity = lambda left, right: np.array([similar[p] for p in zip(left.tolist(), right.tolist())])
 >>> kept_in_place, jaccard = greedy_representatives(3, np.zeros(3, int), np.arange(3), similarity, 0.8)
@@ -185,7 +185,7 @@ def kept_in_place(first: np.ndarray, doc: np.ndarray, bucket: np.ndarray, member
 
     ``first[r]`` is the first row with the same normalised text as row ``r``
     and ``doc[r]`` its document; ``bucket`` and ``member`` list the LSH buckets
-    of first rows (see :func:`dedup.lsh.buckets`), ``similarity(left, right)``
+    of first rows (see :func:`dedup.stages.lsh.buckets`), ``similarity(left, right)``
     the Jaccard of two lists of first rows. ``scope`` is ``"all"`` (remove any
     repeat), ``"across"`` (only repeats of another document's paragraph) or
     ``"within"`` (only repeats inside one document); ``protected`` rows are

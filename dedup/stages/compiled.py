@@ -5,15 +5,15 @@ Used when ``kernel="numba"`` (``pip install 'paradedup[numba]'``), by
 Each function here is the twin of a numpy stage and returns the same result to
 the bit; the tests hold each pair equal. The maths is in the numpy modules:
 
-- :func:`normalized`: :func:`dedup.normalize.normalized_texts`. Unicode
+- :func:`normalized`: :func:`dedup.stages.normalize.normalized_texts`. Unicode
   normalisation stays in Python; then one lookup table per code point (case
   folded, punctuation folded, format characters deleted, whitespace collapsed
   on the way).
-- :func:`shingle_sets`: :func:`dedup.shingle.shingle_sets`, one pass per
+- :func:`shingle_sets`: :func:`dedup.stages.shingle.shingle_sets`, one pass per
   paragraph: tokens, their polynomial hashes, then the n-gram shingle hashes.
-- :func:`signatures`: :func:`dedup.minhash.signatures`, the minimum of
+- :func:`signatures`: :func:`dedup.stages.minhash.signatures`, the minimum of
   ``a_k * fmix32(h) + b_k mod 2^32`` over each set, permutation by permutation.
-- :func:`jaccard`: :func:`dedup.verify.jaccard`, through one hash table per
+- :func:`jaccard`: :func:`dedup.stages.verify.jaccard`, through one hash table per
   pair.
 - :func:`ascii_signatures`: raw ASCII text straight to signatures, the three
   stages fused in one pass that keeps nothing but each paragraph's tokens.
@@ -38,9 +38,9 @@ from functools import cache
 import numba
 import numpy as np
 
+from ..config import DedupConfig
 from .arrays import text_offsets
 from .cluster import MAX_KEPT_PER_BUCKET
-from .config import DedupConfig
 from .hashing import FMIX64_MULTIPLIERS, FOLD
 from .minhash import EMPTY, permutations
 from .normalize import (
@@ -94,7 +94,7 @@ def _fmix32(h):
 
 @numba.njit(inline="always")
 def _kept_mark(units, i, start, stop, marks):
-    """:func:`dedup.normalize.kept_marks` at ``units[i]`` of text ``units[start:stop]``."""
+    """:func:`dedup.stages.normalize.kept_marks` at ``units[i]`` of text ``units[start:stop]``."""
     if marks[units[i]] & _ENDING:
         if i > start and marks[units[i - 1]] & (_LETTER | _DIGIT):
             return True
@@ -113,9 +113,9 @@ def _tokens(units, start, stop, mapped, marks, kind, by_char, tokens):
     """Hashes of the tokens of ``units[start:stop]`` into ``tokens``; returns their number.
 
     ``mapped``, unless empty, normalises each unit first, keeping the marks
-    ``marks`` (:func:`dedup.normalize.mark_kinds`, empty when punctuation is
+    ``marks`` (:func:`dedup.stages.normalize.mark_kinds`, empty when punctuation is
     not folded) says to keep. ``kind`` is
-    :data:`dedup.shingle._BMP_KIND`: a character of a script written without
+    :data:`dedup.stages.shingle._BMP_KIND`: a character of a script written without
     spaces is a token alone, as is one of the Han extensions above the Basic
     Multilingual Plane. ``by_char``: every character is a token.
     """
@@ -330,7 +330,7 @@ def _jaccard(values, offsets, left, right, slots, filled, out):
 @numba.njit(cache=True, nogil=True)
 def _greedy(bounds, node_buckets, buckets, set_of, values, offsets, numbers, doc, protected, threshold, max_kept,
             slots, filled, representative, similar):
-    """The rule of :mod:`dedup.cluster`, node by node: ``node_buckets[bounds[j]:bounds[j+1]]``
+    """The rule of :mod:`dedup.stages.cluster`, node by node: ``node_buckets[bounds[j]:bounds[j+1]]``
     are node ``j``'s buckets and ``set_of[j]`` its set; a pair whose ``numbers``
     differ, or of one ``doc``, counts 0 (either may be empty: no such check)."""
     kept = np.empty((buckets, max_kept), dtype=np.int64)
@@ -387,7 +387,7 @@ def _token_buffer(offsets: np.ndarray) -> np.ndarray:
 
 
 def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
-    """:func:`dedup.normalize.normalized_texts` of ``texts`` under ``config``.
+    """:func:`dedup.stages.normalize.normalized_texts` of ``texts`` under ``config``.
 
     ASCII texts go through a byte map, where case folding is ``lower()``; the
     others through the code-point table, with case folding in it, after
@@ -414,7 +414,7 @@ def normalized(texts: Sequence[str], config: DedupConfig) -> NormalizedTexts:
 
 
 def shingle_sets(normalized_texts: NormalizedTexts, config: DedupConfig) -> ShingleSets:
-    """:func:`dedup.shingle.shingle_sets` of ``normalized_texts`` under ``config``."""
+    """:func:`dedup.stages.shingle.shingle_sets` of ``normalized_texts`` under ``config``."""
     units, offsets = normalized_texts.units, normalized_texts.offsets
     token_counts, value_offsets = np.empty(len(normalized_texts), np.int64), np.empty_like(offsets)
     values = np.empty(len(units), dtype=np.uint64)
@@ -424,7 +424,7 @@ def shingle_sets(normalized_texts: NormalizedTexts, config: DedupConfig) -> Shin
 
 
 def signatures(shingles: ShingleSets, config: DedupConfig) -> np.ndarray:
-    """:func:`dedup.minhash.signatures` of ``shingles`` under ``config`` (a transposed view)."""
+    """:func:`dedup.stages.minhash.signatures` of ``shingles`` under ``config`` (a transposed view)."""
     a, b = permutations(config.num_perm, config.seed)
     out = np.empty((config.num_perm, len(shingles)), dtype=np.uint32)
     _signatures(shingles.values, shingles.offsets, a, b, out)
@@ -432,7 +432,7 @@ def signatures(shingles: ShingleSets, config: DedupConfig) -> np.ndarray:
 
 
 def jaccard(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """:func:`dedup.verify.jaccard`: the exact Jaccard similarity of sets ``left[k]`` and ``right[k]``."""
+    """:func:`dedup.stages.verify.jaccard`: the exact Jaccard similarity of sets ``left[k]`` and ``right[k]``."""
     left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     largest = int((sets.sizes[left] + sets.sizes[right]).max(initial=0))
     slots = np.empty(max(2, 1 << (2 * largest - 1).bit_length()), dtype=np.uint64)
@@ -445,7 +445,7 @@ def greedy_representatives(nodes: int, bucket: np.ndarray, node: np.ndarray, set
                            threshold: float, numbers: np.ndarray | None = None, doc: np.ndarray | None = None,
                            protected: np.ndarray | None = None,
                            max_kept: int = MAX_KEPT_PER_BUCKET) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`dedup.cluster.greedy_representatives` with the similarity measured
+    """:func:`dedup.stages.cluster.greedy_representatives` with the similarity measured
     here: node ``j``'s set is ``sets[set_of[j]]``; a pair counts 0 where the
     ``numbers`` of its sets differ, or where it is of one ``doc``, if given."""
     order = np.lexsort((bucket, node))

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from ..config import SCOPES, DedupConfig
+from ..stages.lsh import LSHParams
+from ..stages.segment import Paragraphs
 from .clean import clean_texts
-from .config import SCOPES, DedupConfig
-from .lsh import LSHParams
-from .segment import Paragraphs
 
 __all__ = ["Member", "Cluster", "RepeatedBlock", "Boilerplate", "Summary", "Report"]
 
@@ -109,7 +109,7 @@ class Report:
     Paragraph-level arrays (one entry per paragraph, in document then paragraph
     order) are public for vectorised use: ``paragraphs`` (document position,
     index, span), ``representative`` (row of the paragraph kept in its place,
-    the earliest kept paragraph it repeats, see :mod:`dedup.cluster`; a
+    the earliest kept paragraph it repeats, see :mod:`dedup.stages.cluster`; a
     paragraph is a duplicate when this is not itself), ``jaccard`` (to the
     representative, always at or above the threshold), ``exact`` (same
     normalised text as the representative), ``numbers_differ`` (a near
@@ -191,7 +191,7 @@ class Report:
     def _require_texts(self) -> Sequence[str]:
         if self._texts is None:
             raise ValueError("this report was made from a stream and holds no text; "
-                             "read the spans from the texts again (dedup.segment.paragraph_texts)")
+                             "read the spans from the texts again (dedup.stages.segment.paragraph_texts)")
         return self._texts
 
     def text(self, member: Member | RepeatedBlock) -> str:
@@ -301,12 +301,12 @@ class Report:
         return [spans[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
 
     def cleaned_text(self, position: int, text: str) -> str:
-        """``text``, the text at ``position``, with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
+        """``text``, the text at ``position``, with its duplicate paragraphs removed (see :mod:`dedup.report.clean`)."""
         return self.cleaned_batch(position, [text])[0]
 
     def cleaned_batch(self, first: int, texts: Sequence[str]) -> list[str]:
         """``texts``, the texts at positions ``first, first + 1, ...``, with their
-        duplicate paragraphs removed (see :mod:`dedup.clean`): the texts of a
+        duplicate paragraphs removed (see :mod:`dedup.report.clean`): the texts of a
         batch are cut again, to check them, all at once."""
         first += self.indexed_documents
         a, b = self._document_bounds[[first, first + len(texts)]]
@@ -315,7 +315,7 @@ class Report:
         return clean_texts(texts, rows, self.is_duplicate[a:b], self.config.segmentation)
 
     def cleaned_texts(self) -> list[str]:
-        """Every text with its duplicate paragraphs removed (see :mod:`dedup.clean`)."""
+        """Every text with its duplicate paragraphs removed (see :mod:`dedup.report.clean`)."""
         return self.cleaned_batch(0, self._require_texts())
 
     def to_records(self) -> list[dict[str, Any]]:

@@ -43,15 +43,15 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import chunk_bounds, first_occurrences, found_in
-from .config import DedupConfig
-from .long_paragraph import long_number_key, long_paragraph
-from .lsh import band_keys, resolve_lsh
-from .minhash import signatures
-from .normalize import NormalizedTexts, normalized_texts, number_keys, split_ascii
-from .segment import Paragraphs, block_pieces, paragraph_sources, segment
-from .shingle import ShingleSets, shingle_sets
-from .verify import jaccard
+from ..config import DedupConfig
+from ..stages.arrays import chunk_bounds, first_occurrences, found_in
+from ..stages.long_paragraph import long_number_key, long_paragraph
+from ..stages.lsh import band_keys, resolve_lsh
+from ..stages.minhash import signatures
+from ..stages.normalize import NormalizedTexts, normalized_texts, number_keys, split_ascii
+from ..stages.segment import Paragraphs, block_pieces, paragraph_sources, segment
+from ..stages.shingle import ShingleSets, shingle_sets
+from ..stages.verify import jaccard
 
 __all__ = ["ParagraphFeatures", "Stages", "NUMPY_STAGES", "stages", "paragraph_features", "row_features",
            "text_signatures", "BATCH_CHARS", "PARALLEL_MIN_CHARS"]
@@ -79,7 +79,7 @@ class ParagraphFeatures:
     bands)`` uint64, from their MinHash signatures) in row order: band keys
     travel back from workers, not the 3.5x larger signatures. ``numbers``,
     when asked for, holds each paragraph's number key
-    (:func:`dedup.normalize.number_keys`).
+    (:func:`dedup.stages.normalize.number_keys`).
     """
 
     documents: int
@@ -97,7 +97,7 @@ class Stages:
     """The normalize, shingle and MinHash stages of one kernel, each ``stage(data, config)``;
     its exact ``jaccard(sets, left, right)``; if the kernel has them, the first
     three stages fused for raw ASCII texts in word mode and the rule of
-    :mod:`dedup.cluster` with the Jaccard measured inside it; and whether its
+    :mod:`dedup.stages.cluster` with the Jaccard measured inside it; and whether its
     stages release the GIL, so that threads run them in parallel."""
 
     normalized: Callable[[Sequence[str], DedupConfig], NormalizedTexts]
@@ -125,11 +125,11 @@ NUMPY_STAGES = Stages(_numpy_normalized, _numpy_shingle_sets, _numpy_signatures,
 
 
 def stages(config: DedupConfig) -> Stages:
-    """The stages of ``config.kernel``: numpy's, or their compiled twins in :mod:`dedup.compiled`."""
+    """The stages of ``config.kernel``: numpy's, or their compiled twins in :mod:`dedup.stages.compiled`."""
     if config.kernel == "numpy":
         return NUMPY_STAGES
     try:
-        compiled = importlib.import_module(".compiled", __package__)
+        compiled = importlib.import_module("..stages.compiled", __package__)
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError("kernel='numba' needs numba: pip install 'paradedup[numba]'") from error
     return Stages(compiled.normalized, compiled.shingle_sets, compiled.signatures, compiled.jaccard,
@@ -447,7 +447,7 @@ def paragraph_features(texts: Iterable[str], config: DedupConfig, keep_shingles:
     batch by batch; with ``keep_numbers``, each paragraph's number key is kept
     too. A text longer than ``BATCH_CHARS`` goes in pieces cut at
     blank lines, or at line breaks in mode ``"lines"``
-    (:func:`dedup.segment.block_pieces`), so that its paragraphs
+    (:func:`dedup.stages.segment.block_pieces`), so that its paragraphs
     spread over batches and workers as those of shorter texts do.
     """
     function = partial(_batch_features, keep_shingles=keep_shingles, keep_numbers=keep_numbers)
@@ -523,7 +523,7 @@ def _rejoined(features: ParagraphFeatures, later_pieces: list[tuple[int, int]]) 
 
 def row_features(texts: Iterable[str], paragraphs: Paragraphs, rows: np.ndarray, config: DedupConfig,
                  shingles: bool = True) -> tuple[ShingleSets | None, np.ndarray]:
-    """Shingle sets (if ``shingles``) and number keys (:func:`dedup.normalize.number_keys`)
+    """Shingle sets (if ``shingles``) and number keys (:func:`dedup.stages.normalize.number_keys`)
     of paragraphs ``rows`` (ascending) of ``texts``, the sets the same as
     :func:`paragraph_features` computed, with ``paragraphs`` its paragraph table."""
     kernel = stages(config)

@@ -20,7 +20,7 @@
 
 Example
 -------
->>> from dedup.normalize import normalize
+>>> from dedup.stages.normalize import normalize
 >>> normalize("  The ＱＵＩＣＫ\\u200b brown—fox!! ")
 'the quick brown fox'
 """
@@ -94,7 +94,7 @@ class NormalizedTexts:
         return [joined[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
 
     def fingerprints(self, seed: int = 0) -> np.ndarray:
-        """:func:`dedup.hashing.fingerprints128` of each text."""
+        """:func:`dedup.stages.hashing.fingerprints128` of each text."""
         return fingerprints128(self.units, self.offsets, seed)
 
 
@@ -139,7 +139,7 @@ def kept_marks(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     stop, a word ending after a letter or digit (or after the same ending
     after one: ``C++``).
 
-    >>> from dedup.arrays import code_points, text_offsets
+    >>> from dedup.stages.arrays import code_points, text_offsets
     >>> texts = ["1.25 and 1,000", "U.S.A. ok", "5.", "1-x", "C++ # 5%"]
     >>> kept_marks(code_points("".join(texts)), text_offsets(texts)).tolist()
     [1, 10, 15, 17, 29, 30, 35]

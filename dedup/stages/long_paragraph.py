@@ -30,7 +30,7 @@ or a script written without spaces) stays one window.
 
 Example
 -------
->>> from dedup.batch import stages
+>>> from dedup.engines.local import stages
 >>> from dedup.config import DedupConfig
 >>> config = DedupConfig()
 >>> text = "Word, and word again: " * 5
@@ -55,8 +55,8 @@ from .normalize import NormalizedTexts, number_words
 from .shingle import ShingleSets, token_starts
 
 if TYPE_CHECKING:
-    from .batch import Stages
-    from .config import DedupConfig
+    from ..config import DedupConfig
+    from ..engines.local import Stages
 
 __all__ = ["WINDOW_CHARS", "LongParagraph", "long_paragraph", "long_number_key"]
 
@@ -68,10 +68,10 @@ _SIGNED_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class LongParagraph:
-    """What :func:`dedup.batch.paragraph_features` keeps of one paragraph:
+    """What :func:`dedup.engines.local.paragraph_features` keeps of one paragraph:
     ``fingerprint`` (two uint64), ``tokens``, ``shingles`` (its distinct
     shingle hashes, ascending), ``signature`` (its MinHash, or ``None`` if it
-    has no shingles) and ``number_key`` (as :func:`dedup.normalize.number_keys`)."""
+    has no shingles) and ``number_key`` (as :func:`dedup.stages.normalize.number_keys`)."""
 
     fingerprint: np.ndarray
     tokens: int
@@ -120,7 +120,7 @@ def long_paragraph(text: str, start: int, end: int, config: DedupConfig, kernel:
     found: list[np.ndarray] = []
     for window in windows(text, start, end, window_chars):
         words = "" if has_text else " ".join(window.split())
-        if words:  # while the paragraph is all marks, its identity (see dedup.batch._fingerprints)
+        if words:  # while the paragraph is all marks, its identity (see dedup.engines.local._fingerprints)
             spaced.update((" " if has_raw else "").encode("utf-32-le") + words.encode("utf-32-le", "surrogatepass"))
             has_raw = True
         units = kernel.normalized([window], config).units
@@ -161,7 +161,7 @@ def long_number_key(text: str, start: int, end: int, config: DedupConfig, kernel
 
 
 class _NumberKey:
-    """:func:`dedup.normalize.number_keys` of one text, fed its normalised windows in order."""
+    """:func:`dedup.stages.normalize.number_keys` of one text, fed its normalised windows in order."""
 
     def __init__(self) -> None:
         self._hash, self._found = xxhash.xxh3_64(), False
